@@ -1,0 +1,45 @@
+"""Settings read from the environment, with defaults fit for a laptop."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load(instance_path: Path) -> dict:
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
+        # Name of the database created inside the embedded server.
+        "DATABASE_NAME": os.environ.get("SOUK_DATABASE_NAME", "souk"),
+        "DB_POOL_MAX": int(os.environ.get("SOUK_DB_POOL_MAX", "8")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "COMPRESS_MIMETYPES": [
+            "text/html", "text/css", "application/json", "image/svg+xml", "text/plain",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],  # static files
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_MIN_SIZE": 256,
+        "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
+        # werkzeug's scrypt by default; tests may choose a cheaper method.
+        "PASSWORD_HASH_METHOD": os.environ.get("SOUK_PASSWORD_HASH", "scrypt"),
+    }

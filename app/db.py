@@ -1,0 +1,292 @@
+"""Database access: connection pool, one connection per app context,
+transactions with retries, query helpers and schema migrations.
+
+Models call the helpers below (query, query_one, query_value, execute,
+transaction, run_transaction); they never touch Flask request objects. The
+connection they use belongs to the current app context (a request, a CLI
+command or a test's `with app.app_context()`), taken from the pool on first
+use and given back when the context ends.
+"""
+import os
+import random
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import psycopg2
+import psycopg2.extras
+import psycopg2.pool
+from flask import current_app, g
+from psycopg2 import sql
+from psycopg2.extensions import TransactionRollbackError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "db" / "migrations"
+# Key of the advisory lock that serialises migrations across processes.
+MIGRATION_LOCK = 7_364_001
+
+
+class Busy(Exception):
+    """The database could not serve the request now (pool exhausted, or a
+    transaction kept losing to concurrent ones). Answered with a 503."""
+
+
+class Pool:
+    """A thread-safe pool that waits for a free connection instead of failing."""
+
+    def __init__(self, dsn: str, maxconn: int, wait_seconds: float = 10.0):
+        self.dsn = dsn
+        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn)
+        self._slots = threading.BoundedSemaphore(maxconn)
+        self._wait = wait_seconds
+        self.pid = os.getpid()
+
+    def getconn(self):
+        if not self._slots.acquire(timeout=self._wait):
+            raise Busy("no database connection became free in time")
+        try:
+            conn = self._pool.getconn()
+            if conn.closed:
+                self._pool.putconn(conn, close=True)
+                conn = self._pool.getconn()
+            conn.autocommit = True
+            return conn
+        except Exception:
+            self._slots.release()
+            raise
+
+    def putconn(self, conn) -> None:
+        try:
+            broken = bool(conn.closed)
+            if not broken and conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                try:
+                    conn.rollback()
+                except psycopg2.Error:
+                    broken = True
+            self._pool.putconn(conn, close=broken)
+        finally:
+            self._slots.release()
+
+    def closeall(self) -> None:
+        self._pool.closeall()
+
+
+def init_app(app) -> None:
+    dsn = resolve_dsn(app)
+    app.config["DATABASE_DSN"] = dsn
+    app.extensions["souk_pool"] = Pool(dsn, app.config["DB_POOL_MAX"])
+    app.teardown_appcontext(_release_connection)
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(db_url_command)
+
+
+def resolve_dsn(app) -> str:
+    """DATABASE_URL when set; otherwise the embedded server's app database,
+    created on first use."""
+    if app.config.get("DATABASE_URL"):
+        return app.config["DATABASE_URL"]
+    from . import embedded
+
+    server_dsn = embedded.start(Path(app.instance_path))
+    name = app.config["DATABASE_NAME"]
+    create_database(server_dsn, name, exist_ok=True)
+    return with_dbname(server_dsn, name)
+
+
+def with_dbname(dsn: str, name: str) -> str:
+    return psycopg2.extensions.make_dsn(dsn, dbname=name)
+
+
+def create_database(server_dsn: str, name: str, exist_ok: bool = False) -> None:
+    conn = psycopg2.connect(server_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone() and exist_ok:
+                return
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg2.errors.DuplicateDatabase:
+        if not exist_ok:
+            raise
+    finally:
+        conn.close()
+
+
+def drop_database(server_dsn: str, name: str) -> None:
+    conn = psycopg2.connect(server_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+def _pool() -> Pool:
+    pool = current_app.extensions["souk_pool"]
+    if pool.pid != os.getpid():  # forked (e.g. gunicorn --preload): never share sockets
+        pool = current_app.extensions["souk_pool"] = Pool(pool.dsn, current_app.config["DB_POOL_MAX"])
+    return pool
+
+
+def connection():
+    """The current app context's connection (autocommit unless in a transaction)."""
+    if "db_conn" not in g:
+        g.db_conn = _pool().getconn()
+        g.db_depth = 0
+    return g.db_conn
+
+
+def _release_connection(exc=None) -> None:
+    conn = g.pop("db_conn", None)
+    if conn is not None:
+        current_app.extensions["souk_pool"].putconn(conn)
+
+
+def query(statement, params=()) -> list[dict]:
+    """Run a statement and return all rows as dicts."""
+    with connection().cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(statement, params)
+        return cur.fetchall() if cur.description else []
+
+
+def query_one(statement, params=()) -> dict | None:
+    """Run a statement and return the first row as a dict, or None."""
+    with connection().cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(statement, params)
+        return cur.fetchone() if cur.description else None
+
+
+def query_value(statement, params=()):
+    """Run a statement and return the first column of the first row, or None."""
+    with connection().cursor() as cur:
+        cur.execute(statement, params)
+        row = cur.fetchone() if cur.description else None
+        return row[0] if row else None
+
+
+def execute(statement, params=()) -> int:
+    """Run a statement and return the number of rows it touched."""
+    with connection().cursor() as cur:
+        cur.execute(statement, params)
+        return cur.rowcount
+
+
+def execute_many(statement, rows) -> None:
+    with connection().cursor() as cur:
+        psycopg2.extras.execute_batch(cur, statement, rows, page_size=500)
+
+
+@contextmanager
+def transaction(isolation: str | None = None):
+    """Run the block in one transaction; commit on success, roll back on error.
+
+    Nested blocks join the outer transaction. `isolation` is one of
+    'READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'.
+    """
+    conn = connection()
+    if g.db_depth:
+        g.db_depth += 1
+        try:
+            yield conn
+        finally:
+            g.db_depth -= 1
+        return
+    levels = {None: "BEGIN", "READ COMMITTED": "BEGIN ISOLATION LEVEL READ COMMITTED",
+              "REPEATABLE READ": "BEGIN ISOLATION LEVEL REPEATABLE READ",
+              "SERIALIZABLE": "BEGIN ISOLATION LEVEL SERIALIZABLE"}
+    with conn.cursor() as cur:
+        cur.execute(levels[isolation])
+    g.db_depth = 1
+    try:
+        yield conn
+    except BaseException:
+        g.db_depth = 0
+        if not conn.closed:
+            conn.rollback()
+        raise
+    g.db_depth = 0
+    with conn.cursor() as cur:
+        cur.execute("COMMIT")
+
+
+def run_transaction(fn, *args, isolation: str | None = None, attempts: int = 6, **kwargs):
+    """Call fn(*args, **kwargs) inside a transaction, retrying it when it loses
+    to a concurrent one (serialization failure or deadlock). After the last
+    attempt raises Busy, which the app answers with a 503, never a 500."""
+    for attempt in range(attempts):
+        try:
+            with transaction(isolation):
+                return fn(*args, **kwargs)
+        except TransactionRollbackError as exc:
+            if attempt == attempts - 1:
+                raise Busy("the store is very busy, please try again") from exc
+            time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
+
+
+# --- schema migrations -------------------------------------------------------
+
+def migration_files() -> list[tuple[int, str, Path]]:
+    files = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        version = int(path.name.split("_", 1)[0])
+        files.append((version, path.stem, path))
+    return files
+
+
+def migrate(dsn: str) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction.
+
+    Safe to run concurrently and repeatedly: an advisory lock serialises
+    runners and the schema_migrations table records what is done."""
+    applied_now = []
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            cur.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+                               version integer PRIMARY KEY,
+                               name text NOT NULL,
+                               applied_at timestamptz NOT NULL DEFAULT now())""")
+            cur.execute("SELECT version FROM schema_migrations")
+            done = {row[0] for row in cur.fetchall()}
+            for version, name, path in migration_files():
+                if version in done:
+                    continue
+                cur.execute("BEGIN")
+                try:
+                    cur.execute(path.read_text())
+                    cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                                (version, name))
+                    cur.execute("COMMIT")
+                except Exception:
+                    cur.execute("ROLLBACK")
+                    raise
+                applied_now.append(name)
+            cur.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    finally:
+        conn.close()
+    return applied_now
+
+
+@click.command("init-db")
+@click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
+def init_db_command(no_demo: bool) -> None:
+    """Create or upgrade the schema; load demo data when the database is empty."""
+    applied = migrate(current_app.config["DATABASE_DSN"])
+    click.echo(f"Schema: {len(applied)} migration(s) applied"
+               + (f" ({', '.join(applied)})" if applied else ", already up to date") + ".")
+    if no_demo:
+        return
+    from .demo import load_demo_if_empty
+
+    click.echo(load_demo_if_empty())
+
+
+@click.command("db-url")
+def db_url_command() -> None:
+    """Print the DSN of the database the app uses (e.g. for psql)."""
+    click.echo(current_app.config["DATABASE_DSN"])

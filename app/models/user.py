@@ -1,0 +1,122 @@
+"""Accounts: registration, credentials, profile, public page data."""
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import psycopg2
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import db
+
+# A hash to compare against when the email is unknown, so a login attempt
+# takes the same time whether or not the account exists.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+
+@dataclass
+class User:
+    """The logged-in user, as flask-login needs it."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    address: str
+    balance: Decimal
+    session_epoch: int
+    created_at: datetime
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        # The epoch makes old sessions and remember-me cookies invalid after a
+        # password change.
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class EmailTaken(Exception):
+    """Another account already uses this email (compared case-insensitively)."""
+
+
+_USER_COLUMNS = "id, email, first_name, last_name, address, balance, session_epoch, created_at"
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user for a flask-login id of the form 'id:epoch', if still valid."""
+    user_id, _, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s AND session_epoch = %s",
+                       (int(user_id), int(epoch)))
+    return User(**row) if row else None
+
+
+def get_user(user_id: int) -> User | None:
+    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,))
+    return User(**row) if row else None
+
+
+def create_user(email: str, password: str, first_name: str, last_name: str, address: str,
+                hash_method: str = "scrypt") -> User:
+    """Create an account. Raises EmailTaken when the email is in use."""
+    try:
+        row = db.query_one(
+            f"""INSERT INTO users (email, password_hash, first_name, last_name, address)
+                VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLUMNS}""",
+            (email.strip(), generate_password_hash(password, method=hash_method),
+             first_name.strip(), last_name.strip(), address.strip()))
+    except psycopg2.errors.UniqueViolation as exc:
+        raise EmailTaken(email) from exc
+    return User(**row)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with these credentials, or None."""
+    row = db.query_one(f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower(%s)",
+                       (email.strip(),))
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row.pop("password_hash"), password):
+        return None
+    return User(**row)
+
+
+def update_profile(user_id: int, email: str, first_name: str, last_name: str, address: str) -> None:
+    """Change name, address and email. Raises EmailTaken when the email is in use."""
+    try:
+        db.execute("""UPDATE users SET email = %s, first_name = %s, last_name = %s, address = %s
+                      WHERE id = %s""",
+                   (email.strip(), first_name.strip(), last_name.strip(), address.strip(), user_id))
+    except psycopg2.errors.UniqueViolation as exc:
+        raise EmailTaken(email) from exc
+
+
+def change_password(user_id: int, current: str, new: str, hash_method: str = "scrypt") -> User | None:
+    """Set a new password if `current` is right; ends every other session.
+    Returns the updated user, or None when the current password is wrong."""
+    with db.transaction():
+        stored = db.query_value("SELECT password_hash FROM users WHERE id = %s FOR UPDATE", (user_id,))
+        if stored is None or not check_password_hash(stored, current):
+            return None
+        row = db.query_one(
+            f"""UPDATE users SET password_hash = %s, session_epoch = session_epoch + 1
+                WHERE id = %s RETURNING {_USER_COLUMNS}""",
+            (generate_password_hash(new, method=hash_method), user_id))
+    return User(**row)
+
+
+def public_profile(user_id: int) -> dict | None:
+    """What anyone may see of a user: name, member since, seller rating.
+    Never email, address or balance."""
+    return db.query_one(
+        """SELECT id, first_name, last_name, created_at, seller_rating_count,
+                  CASE WHEN seller_rating_count > 0
+                       THEN round(seller_rating_sum::numeric / seller_rating_count, 1) END AS seller_rating
+           FROM users WHERE id = %s""", (user_id,))

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Souk's two commands:
+#   ./setup.sh [serve] [--prod] [--host H] [--port P]   set up, then serve the app
+#   ./setup.sh test [pytest args]                       set up, then run the test suite
+# Set-up: .venv with requirements.txt, the database (embedded PostgreSQL under
+# instance/ unless DATABASE_URL is set), the schema, demo data if empty.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+command="serve"; prod=0; host="127.0.0.1"; port="5000"; test_args=()
+if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" ) ]]; then command="$1"; shift; fi
+if [[ "$command" == "test" ]]; then
+  test_args=("$@")
+else
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --prod) prod=1 ;;
+      --host) host="${2:?--host needs a value}"; shift ;;
+      --port) port="${2:?--port needs a value}"; shift ;;
+      -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+      *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+  done
+fi
+
+python_bin=""
+for candidate in python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    python_bin="$candidate"; break
+  fi
+done
+if [[ -z "$python_bin" ]]; then
+  echo "setup.sh: Souk needs Python 3.11 (python3.11 or python3 on PATH)." >&2; exit 1
+fi
+
+# 1. Virtual environment, reinstalled only when requirements.txt changes.
+if [[ ! -x .venv/bin/python ]]; then
+  echo "==> Creating .venv"
+  "$python_bin" -m venv .venv
+fi
+stamp=".venv/.requirements.sha256"
+want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  echo "==> Installing requirements"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+# 2. In CI the browser tests must run, so Debian's Chromium is installed.
+if [[ "$command" == "test" && "${CI:-}" == "true" && ! -x /usr/bin/chromium ]]; then
+  echo "==> Installing Chromium for the browser tests"
+  if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+# 3. Database: start it, create or upgrade the schema, demo data when empty.
+echo "==> Database"
+.venv/bin/python -m app init-db
+
+# 4. Serve or test.
+if [[ "$command" == "test" ]]; then
+  echo "==> Tests"
+  exec .venv/bin/python -m pytest "${test_args[@]}"
+fi
+if [[ $prod -eq 1 ]]; then
+  workers=$(( $(nproc) * 2 + 1 ))
+  echo "==> Serving with gunicorn ($workers workers) on http://$host:$port"
+  exec .venv/bin/gunicorn --workers "$workers" --bind "$host:$port" --access-logfile - 'app:create_app()'
+fi
+echo "==> Serving on http://$host:$port (Ctrl+C to stop; --prod for gunicorn)"
+exec .venv/bin/flask --app app run --host "$host" --port "$port"

@@ -1,0 +1,168 @@
+"""Test fixtures: a fresh PostgreSQL database per run (the embedded server by
+default, DATABASE_URL's server when set), tests isolated by emptying every
+table after each test, a CSRF-aware test client, a live server and Chromium."""
+import os
+import secrets
+import threading
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg2
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.serving import make_server
+
+from app import create_app, db, embedded
+from app.models import ledger
+from app.models import user as users
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-9"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _server_dsn() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return db.with_dbname(os.environ["DATABASE_URL"], "postgres")
+    return embedded.start(ROOT / "instance")
+
+
+@pytest.fixture(scope="session")
+def database():
+    """DSN of a database created for this test run and dropped after it."""
+    server = _server_dsn()
+    name = f"souk_test_{os.getpid()}_{secrets.token_hex(3)}"
+    db.create_database(server, name)
+    dsn = db.with_dbname(server, name)
+    db.migrate(dsn)
+    yield dsn
+    db.drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def app(database):
+    app = create_app({"TESTING": True, "DATABASE_URL": database,
+                      # A cheap hash keeps the suite fast; production uses scrypt.
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "DB_POOL_MAX": 30})
+    app.test_client_class = SoukClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def _tables(database):
+    conn = psycopg2.connect(database)
+    with conn, conn.cursor() as cur:
+        cur.execute("""SELECT quote_ident(tablename) FROM pg_tables
+                       WHERE schemaname = 'public' AND tablename <> 'schema_migrations'""")
+        tables = [row[0] for row in cur.fetchall()]
+    conn.close()
+    return tables
+
+
+@pytest.fixture(autouse=True)
+def _isolate(database, _tables):
+    """Each test starts from empty tables."""
+    yield
+    conn = psycopg2.connect(database)
+    with conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE " + ", ".join(_tables) + " RESTART IDENTITY CASCADE")
+    conn.close()
+
+
+class SoukClient(FlaskClient):
+    """A test client whose POSTs carry a valid CSRF token unless csrf=False."""
+
+    def csrf_token(self) -> str:
+        app = self.application
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and (data is None or isinstance(data, dict)) and "json" not in kwargs:
+            kwargs["data"] = {"csrf_token": self.csrf_token(), **(data or {})}
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly through the model: make_user(balance=Decimal('50'))."""
+
+    def make(email=None, password=PASSWORD, first_name="Test", last_name="User",
+             address="1 Test Road", balance=Decimal("0")):
+        with app.app_context():
+            user = users.create_user(email or f"user-{uuid.uuid4().hex[:10]}@example.com", password,
+                                     first_name, last_name, address, app.config["PASSWORD_HASH_METHOD"])
+            if balance:
+                ledger.top_up(user.id, Decimal(balance))
+            return users.get_user(user.id)
+
+    return make
+
+
+def login(client, user, password=PASSWORD, remember=False):
+    response = client.post("/login", data={"email": user.email, "password": password,
+                                           **({"remember": "y"} if remember else {})})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def user_client(app, make_user):
+    """A client logged in as a fresh user: returns (client, user)."""
+
+    def make(**kwargs):
+        user = make_user(**kwargs)
+        client = app.test_client()
+        login(client, user)
+        return client, user
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over real HTTP on a free loopback port (threaded)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Debian Chromium driven by playwright. Skips outside CI when
+    Chromium is missing; in CI (CI=true) a missing browser is a failure."""
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM}: install Debian's chromium to run browser tests"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context (cookies, cache) and page per test."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

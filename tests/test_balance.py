@@ -1,0 +1,74 @@
+"""Balance and ledger: top up, withdraw, bad amounts, ledger equals balance."""
+from decimal import Decimal
+
+import pytest
+
+from app.models import ledger
+
+
+def balance_and_ledger(app, user_id):
+    with app.app_context():
+        from app import db
+        balance = db.query_value("SELECT balance FROM users WHERE id = %s", (user_id,))
+        return balance, ledger.ledger_sum(user_id)
+
+
+def test_top_up_and_withdraw(app, user_client):
+    client, user = user_client()
+    assert client.post("/account/topup", data={"topup-amount": "100.50"}).status_code == 302
+    assert client.post("/account/withdraw", data={"withdraw-amount": "40"}).status_code == 302
+    page = client.get("/account/").get_data(as_text=True)
+    assert "60.50" in page and "Topup" in page and "Withdrawal" in page
+    assert balance_and_ledger(app, user.id) == (Decimal("60.50"), Decimal("60.50"))
+
+
+def test_withdraw_never_below_zero(app, user_client):
+    client, user = user_client(balance="10")
+    response = client.post("/account/withdraw", data={"withdraw-amount": "10.01"})
+    assert response.status_code == 400
+    assert "more than your balance" in response.get_data(as_text=True)
+    assert balance_and_ledger(app, user.id) == (Decimal("10.00"), Decimal("10.00"))
+
+
+@pytest.mark.parametrize("amount, message", [
+    ("-5", "more than 0"), ("0", "more than 0"), ("abc", "as a number"), ("1.234", "at most 2 decimals"),
+    ("99999999999", "at most 1,000,000"), ("", "Enter an amount"), ("NaN", "as a number"),
+    ("Infinity", "as a number"), ("1e400", "as a number"), ("9" * 5000, "as a number"),
+])
+def test_bad_amounts(app, user_client, amount, message):
+    client, user = user_client(balance="5")
+    for form in ("topup", "withdraw"):
+        response = client.post(f"/account/{form}", data={f"{form}-amount": amount})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert message.lower() in page.lower()
+    assert balance_and_ledger(app, user.id) == (Decimal("5.00"), Decimal("5.00"))
+
+
+def test_ledger_is_paginated_with_running_balance(app, user_client):
+    client, user = user_client()
+    for n in range(25):
+        client.post("/account/topup", data={"topup-amount": "1"})
+    first = client.get("/account/").get_data(as_text=True)
+    assert "25.00" in first and 'rel="next"' in first
+    second = client.get("/account/?page=2").get_data(as_text=True)
+    assert "5.00" in second and 'rel="next"' not in second
+    assert client.get("/account/?page=abc").status_code == 400
+    assert client.get("/account/?page=-1").status_code == 400
+    assert balance_and_ledger(app, user.id) == (Decimal("25.00"), Decimal("25.00"))
+
+
+def test_database_refuses_negative_balance(app, make_user):
+    import psycopg2
+
+    from app import db
+    user = make_user()
+    with app.app_context(), pytest.raises(psycopg2.errors.CheckViolation):
+        db.execute("UPDATE users SET balance = -1 WHERE id = %s", (user.id,))
+
+
+def test_other_users_cannot_see_your_ledger(user_client):
+    alice_client, alice = user_client(balance="77.77")
+    bob_client, bob = user_client()
+    page = bob_client.get("/account/").get_data(as_text=True)
+    assert "77.77" not in page and alice.email not in page
