@@ -166,3 +166,31 @@ def page(chromium):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def make_offer(app, make_user):
+    """Create a category/product/offer with plain SQL, independent of the
+    catalog code: make_offer(seller=user, price='9.99', quantity=5).
+    Pass product_id to add another seller's offer for the same product.
+    Returns a dict with offer_id, product_id, seller_id, price, quantity."""
+
+    def make(seller=None, price="10.00", quantity=5, product_id=None, name="Test product",
+             category="General", description="A product for tests."):
+        seller = seller or make_user()
+        with app.app_context():
+            if product_id is None:
+                category_id = db.query_value(
+                    """INSERT INTO categories (name, slug) VALUES (%s, %s)
+                       ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""",
+                    (category, category.lower().replace(" ", "-")))
+                product_id = db.query_value(
+                    """INSERT INTO products (category_id, creator_id, name, description)
+                       VALUES (%s, %s, %s, %s) RETURNING id""", (category_id, seller.id, name, description))
+            offer_id = db.query_value(
+                """INSERT INTO offers (product_id, seller_id, price, quantity)
+                   VALUES (%s, %s, %s, %s) RETURNING id""", (product_id, seller.id, Decimal(price), quantity))
+        return {"offer_id": offer_id, "product_id": product_id, "seller_id": seller.id,
+                "price": Decimal(price), "quantity": quantity}
+
+    return make
