@@ -52,7 +52,7 @@ def test_login_logout_and_wrong_password(client, make_user):
 
 
 def test_login_email_is_case_insensitive(client, make_user):
-    user = make_user(email="Mixed@Example.com")
+    make_user(email="Mixed@Example.com")
     response = client.post("/login", data={"email": "mixed@example.COM", "password": PASSWORD})
     assert response.status_code == 302
 

@@ -47,7 +47,7 @@ def test_bad_amounts(app, user_client, amount, message):
 
 def test_ledger_is_paginated_with_running_balance(app, user_client):
     client, user = user_client()
-    for n in range(25):
+    for _ in range(25):
         client.post("/account/topup", data={"topup-amount": "1"})
     first = client.get("/account/").get_data(as_text=True)
     assert "25.00" in first and 'rel="next"' in first
