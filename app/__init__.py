@@ -38,11 +38,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     login_manager.user_loader(load_session_user)
 
-    from . import errors, templating
+    from . import assets, errors, templating
     from .views import register_blueprints
 
     errors.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
     register_blueprints(app)
 
     @app.after_request

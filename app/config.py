@@ -42,4 +42,6 @@ def load(instance_path: Path) -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
         # werkzeug's scrypt by default; tests may choose a cheaper method.
         "PASSWORD_HASH_METHOD": os.environ.get("SOUK_PASSWORD_HASH", "scrypt"),
+        # How long a JSON API bearer token lives (30 days by default).
+        "API_TOKEN_TTL_SECONDS": int(os.environ.get("SOUK_API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)),
     }

@@ -38,6 +38,10 @@ class Pool:
     def __init__(self, dsn: str, maxconn: int, wait_seconds: float = 10.0):
         self.dsn = dsn
         self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn)
+        # Open connections lazily but keep them all when given back: psycopg2
+        # closes a returned connection once minconn are idle, and a new
+        # connection per request costs a backend start and cold caches.
+        self._pool.minconn = maxconn
         self._slots = threading.BoundedSemaphore(maxconn)
         self._wait = wait_seconds
         self.pid = os.getpid()
@@ -61,7 +65,7 @@ class Pool:
             broken = bool(conn.closed)
             if not broken and conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
                 try:
-                    conn.rollback()
+                    _rollback(conn)
                 except psycopg2.Error:
                     broken = True
             self._pool.putconn(conn, close=broken)
@@ -70,6 +74,14 @@ class Pool:
 
     def closeall(self) -> None:
         self._pool.closeall()
+
+
+def _rollback(conn) -> None:
+    """End the open transaction. The connections are in autocommit mode and
+    transactions start with an explicit BEGIN, so psycopg2's conn.rollback()
+    would do nothing and leave the transaction (and its locks) open."""
+    with conn.cursor() as cur:
+        cur.execute("ROLLBACK")
 
 
 def init_app(app) -> None:
@@ -205,7 +217,10 @@ def transaction(isolation: str | None = None):
     except BaseException:
         g.db_depth = 0
         if not conn.closed:
-            conn.rollback()
+            try:
+                _rollback(conn)
+            except psycopg2.Error:
+                pass  # the connection is broken; the pool discards it when given back
         raise
     g.db_depth = 0
     with conn.cursor() as cur:
@@ -281,9 +296,9 @@ def init_db_command(no_demo: bool) -> None:
                + (f" ({', '.join(applied)})" if applied else ", already up to date") + ".")
     if no_demo:
         return
-    from .demo import load_demo_if_empty
+    from db.generated import load_demo_if_empty
 
-    click.echo(load_demo_if_empty())
+    click.echo(load_demo_if_empty(current_app.config["DATABASE_DSN"]))
 
 
 @click.command("db-url")

@@ -10,11 +10,13 @@ TITLES = {400: "Bad request", 401: "Please log in", 403: "Not allowed", 404: "No
           429: "Too many requests", 500: "Something went wrong", 503: "Busy right now"}
 
 
-def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
-    """One error, as JSON under /api/ and as a page elsewhere."""
+def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None,
+                   details: dict | None = None):
+    """One error, as JSON under /api/ and as a page elsewhere. `details`
+    adds members to the JSON error (e.g. the lines a checkout refused)."""
     if request.path.startswith("/api/"):
         body = {"error": {"code": code or TITLES.get(status, "error").lower().replace(" ", "_"),
-                          "message": message, "fields": fields or {}}}
+                          "message": message, "fields": fields or {}, **(details or {})}}
         return make_response(jsonify(body), status)
     return make_response(render_template("error.html", status=status, title=TITLES.get(status, "Error"),
                                          message=message), status)

@@ -102,7 +102,7 @@ def change_password(user_id: int, current: str, new: str, hash_method: str = "sc
     """Set a new password if `current` is right; ends every other session.
     Returns the updated user, or None when the current password is wrong."""
     with db.transaction():
-        stored = db.query_value("SELECT password_hash FROM users WHERE id = %s FOR UPDATE", (user_id,))
+        stored = db.query_value("SELECT password_hash FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
         if stored is None or not check_password_hash(stored, current):
             return None
         row = db.query_one(

@@ -1,0 +1,50 @@
+"""Static files with their content's hash in the URL (style.css?v=1a2b3c4d5e),
+so a browser may keep them for a year: a changed file gets a new URL.
+The hashes are computed once, at start-up."""
+import hashlib
+from pathlib import Path
+
+from flask import request, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+YEAR = 365 * 24 * 3600
+
+
+def _versions(folder: Path) -> dict[str, str]:
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            for path in folder.rglob("*") if path.is_file()}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, without `Vary: Cookie` on static files: they
+    are the same for everyone, but flask-login reads the session on every
+    request, and the Vary made browsers revalidate the stylesheet whenever
+    the session cookie had changed since they cached it."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary = [header for header in response.vary if header.lower() != "cookie"]
+
+
+def init_app(app) -> None:
+    app.session_interface = SessionInterface()
+    versions = _versions(Path(app.static_folder))
+
+    def static_url(filename: str) -> str:
+        """url_for('static', ...) with the file's version, for templates."""
+        return url_for("static", filename=filename, v=versions.get(filename))
+
+    @app.after_request
+    def cache_versioned_files(response):
+        # Only the URL of the current content is cached for long; an old or
+        # missing ?v= gets the default lifetime.
+        version = request.args.get("v") if request.endpoint == "static" else None
+        if version and response.status_code == 200 and version == versions.get(request.view_args["filename"]):
+            response.cache_control.max_age = YEAR
+            response.cache_control.public = True
+            response.cache_control.immutable = True
+            response.headers.pop("Expires", None)  # max-age says it, and wins anyway
+        return response
+
+    app.jinja_env.globals["static_url"] = static_url

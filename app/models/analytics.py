@@ -1,0 +1,84 @@
+"""Buyer and seller analytics: spending, revenue, sales by category, best
+sellers. Each is one query over covering indexes or the per-seller sales
+summary (migration 0030), so its cost follows the size of one buyer's or
+seller's history, never the size of the whole order table."""
+from datetime import UTC, date, datetime
+
+from .. import db
+
+MONTHS = 12
+TOP_PRODUCTS = 10
+
+
+def month_starts(months: int = MONTHS, today: date | None = None) -> list[date]:
+    """The first day of each of the last `months` months (UTC), oldest first."""
+    today = today or datetime.now(UTC).date()
+    index = today.year * 12 + today.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
+
+
+def _by_month(rows: list[dict], starts: list[date]) -> list[dict]:
+    """One row per month, oldest first; months without orders have zeros."""
+    found = {row["month"]: row for row in rows}
+    return [found.get(month, {"month": month, "total": 0, "orders": 0}) for month in starts]
+
+
+def _since(starts: list[date]) -> datetime:
+    return datetime(starts[0].year, starts[0].month, 1, tzinfo=UTC)
+
+
+def buyer_spending_by_month(buyer_id: int, months: int = MONTHS) -> list[dict]:
+    """What a buyer spent in each of the last `months` months, oldest first:
+    month (a date), total, orders. Reads orders_buyer_created only."""
+    starts = month_starts(months)
+    rows = db.query(
+        """SELECT (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date AS month,
+                  sum(subtotal) AS total, count(*) AS orders
+           FROM orders WHERE buyer_id = %s AND created_at >= %s GROUP BY 1""",
+        (buyer_id, _since(starts)))
+    return _by_month(rows, starts)
+
+
+def buyer_spending_by_category(buyer_id: int) -> list[dict]:
+    """What a buyer spent per category over all time, biggest first:
+    category, total, units."""
+    return db.query(
+        """SELECT c.name AS category, sum(l.quantity * l.unit_price) AS total, sum(l.quantity) AS units
+           FROM orders o
+           JOIN order_lines l ON l.order_id = o.id
+           JOIN products p ON p.id = l.product_id
+           JOIN categories c ON c.id = p.category_id
+           WHERE o.buyer_id = %s
+           GROUP BY c.id, c.name ORDER BY total DESC, c.name""", (buyer_id,))
+
+
+def seller_revenue_by_month(seller_id: int, months: int = MONTHS) -> list[dict]:
+    """A seller's revenue in each of the last `months` months, oldest first:
+    month (a date), total, orders. Reads orders_seller_created only."""
+    starts = month_starts(months)
+    rows = db.query(
+        """SELECT (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date AS month,
+                  sum(subtotal) AS total, count(*) AS orders
+           FROM orders WHERE seller_id = %s AND created_at >= %s GROUP BY 1""",
+        (seller_id, _since(starts)))
+    return _by_month(rows, starts)
+
+
+def seller_sales_by_category(seller_id: int) -> list[dict]:
+    """A seller's all-time sales per category, biggest revenue first:
+    category, units, total. An index-only range of seller_product_sales."""
+    return db.query(
+        """SELECT c.name AS category, sum(s.units) AS units, sum(s.revenue) AS total
+           FROM seller_product_sales s JOIN categories c ON c.id = s.category_id
+           WHERE s.seller_id = %s AND s.units > 0
+           GROUP BY c.id, c.name ORDER BY total DESC, c.name""", (seller_id,))
+
+
+def seller_best_products(seller_id: int, top: int = TOP_PRODUCTS) -> list[dict]:
+    """A seller's `top` best-selling products over all time, most units first:
+    product_id, product, units, total. The first rows of seller_product_sales_top."""
+    return db.query(
+        """SELECT s.product_id, p.name AS product, s.units, s.revenue AS total
+           FROM seller_product_sales s JOIN products p ON p.id = s.product_id
+           WHERE s.seller_id = %s AND s.units > 0
+           ORDER BY s.units DESC, s.revenue DESC, s.product_id LIMIT %s""", (seller_id, top))

@@ -1,0 +1,222 @@
+"""Carts: a buyer's lines (offer, quantity) kept in the database, priced
+from the database at every read, with what would stop each line selling.
+
+Checkout reads its lines through the same functions, so the cart page warns
+about exactly what checkout would refuse."""
+from itertools import groupby
+
+from .. import db
+
+# One line may ask for at most this many units (the JSON API uses the same).
+MAX_LINE_QUANTITY = 1000
+# A cart holds at most this many different offers, which keeps every cart
+# page and every checkout bounded.
+MAX_CART_LINES = 100
+
+
+class CartError(Exception):
+    """An add or change that cannot be done; `message` says why."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+# What a priced line needs: the offer, its product and seller, and the flash
+# sale live on it at the transaction's time (sales of one offer never
+# overlap, so at most one matches) with what this buyer already bought in it.
+# LEFT JOINs throughout so an unknown offer id still yields its line.
+_LINE_COLUMNS = """
+    o.price AS offer_price, o.quantity AS stock, o.active, o.seller_id, o.product_id,
+    p.name AS product_name, u.first_name || ' ' || u.last_name AS seller_name,
+    s.id AS sale_id, s.sale_price, s.units_total - s.units_sold AS sale_units_left,
+    s.per_customer_limit AS sale_limit, coalesce(b.units, 0) AS sale_bought, s.ends_at AS sale_ends_at"""
+_LINE_JOINS = """
+    LEFT JOIN products p ON p.id = o.product_id
+    LEFT JOIN users u ON u.id = o.seller_id
+    LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
+    LEFT JOIN flash_sale_buyers b ON b.sale_id = s.id AND b.buyer_id = %(buyer)s"""
+
+
+def _priced(rows: list[dict]) -> list[dict]:
+    """Add the unit price each line would be bought at now: the sale price
+    during a live sale (never above the regular price), else the price."""
+    for line in rows:
+        if line["offer_price"] is None:
+            line["unit_price"] = line["line_total"] = None
+            continue
+        price = line["offer_price"]
+        if line["sale_id"] is not None:
+            price = min(line["sale_price"], price)
+        line["unit_price"] = price
+        line["line_total"] = price * line["quantity"]
+    return rows
+
+
+def cart_lines(user_id: int) -> list[dict]:
+    """The user's cart lines priced now, ordered by seller then product."""
+    return _priced(db.query(
+        f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
+            FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
+            WHERE c.user_id = %(buyer)s
+            ORDER BY seller_name, o.seller_id, p.name, o.id""", {"buyer": user_id}))
+
+
+def lines_for_items(buyer_id: int, items: list[tuple[int, int]]) -> list[dict]:
+    """(offer_id, quantity) pairs priced like cart lines. An unknown offer
+    comes back with offer_price None so the caller can name the problem."""
+    return _priced(db.query(
+        f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
+            FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
+            LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
+            ORDER BY seller_name, o.seller_id, p.name, i.offer_id""",
+        {"buyer": buyer_id, "offers": [offer for offer, _ in items],
+         "quantities": [quantity for _, quantity in items]}))
+
+
+def problem_for(line: dict, reason: str, message: str) -> dict:
+    """A problem of one line, in the shape checkout reports."""
+    return {"offer_id": line["offer_id"], "product_name": line["product_name"],
+            "reason": reason, "message": message}
+
+
+def _stock_message(stock: int, asked: int) -> str:
+    return "Sold out." if stock == 0 else f"Sold out: only {stock} left, you asked for {asked}."
+
+
+def _sale_problem(line: dict) -> dict | None:
+    # The limit first: a customer who has had their share hears that, not
+    # that the sale sold out since.
+    left, asked = line["sale_units_left"], line["quantity"]
+    allowed = line["sale_limit"] - line["sale_bought"]
+    if asked > allowed:
+        message = f"Flash sale limit reached: at most {line['sale_limit']} per customer"
+        return problem_for(line, "sale_limit", message + (f", you can buy {allowed} more." if allowed > 0
+                                                          else ", and you have bought them."))
+    if left < asked:
+        return problem_for(line, "sale_sold_out", "The flash sale is sold out." if left == 0 else
+                           f"The flash sale is sold out: only {left} left, you asked for {asked}.")
+    return None
+
+
+def line_problem(line: dict, buyer_id: int) -> dict | None:
+    """Why this priced line cannot be bought now, or None. The problem is a
+    dict: offer_id, product_name, reason (offer_gone, own_offer,
+    out_of_stock, sale_sold_out, sale_limit) and a message for people."""
+    if line["offer_price"] is None:
+        return problem_for(line, "offer_gone", f"There is no offer number {line['offer_id']}.")
+    if not line["active"]:
+        return problem_for(line, "offer_gone", "The seller stopped selling this.")
+    if line["seller_id"] == buyer_id:
+        return problem_for(line, "own_offer", "This is your own offer; you cannot buy it.")
+    if line["stock"] < line["quantity"]:
+        return problem_for(line, "out_of_stock", _stock_message(line["stock"], line["quantity"]))
+    if line["sale_id"] is not None:
+        return _sale_problem(line)
+    return None
+
+
+def _warnings(line: dict, buyer_id: int) -> list[str]:
+    problem = line_problem(line, buyer_id)
+    warnings = [problem["message"]] if problem else []
+    if line["price_seen"] is not None and line["unit_price"] != line["price_seen"]:
+        warnings.append(f"The price changed from {line['price_seen']:,.2f} to {line['unit_price']:,.2f} "
+                        "since you added it.")
+    return warnings
+
+
+def group_by_seller(lines: list[dict]) -> list[dict]:
+    """Lines (ordered by seller) as one group per seller with its subtotal."""
+    groups = []
+    for (seller_id, seller_name), seller_lines in groupby(
+            lines, key=lambda line: (line["seller_id"], line["seller_name"])):
+        seller_lines = list(seller_lines)
+        groups.append({"seller_id": seller_id, "seller_name": seller_name, "lines": seller_lines,
+                       "subtotal": sum(line["line_total"] or 0 for line in seller_lines)})
+    return groups
+
+
+def cart_summary(user_id: int) -> dict:
+    """The cart as its pages show it: groups per seller (each line with its
+    warnings), the total, the number of units and whether any line has a
+    problem that would stop checkout."""
+    lines = cart_lines(user_id)
+    for line in lines:
+        line["warnings"] = _warnings(line, user_id)
+    return {"sellers": group_by_seller(lines),
+            "total": sum(line["line_total"] for line in lines),
+            "units": sum(line["quantity"] for line in lines),
+            "blocked": any(line_problem(line, user_id) for line in lines)}
+
+
+def count_units(user_id: int) -> int:
+    """How many units the user's cart holds (for the header)."""
+    return db.query_value("SELECT coalesce(sum(quantity), 0) FROM cart_items WHERE user_id = %s",
+                          (user_id,))
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise CartError("bad_quantity", f"Enter a quantity from 1 to {MAX_LINE_QUANTITY:,}.")
+
+
+def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
+    """Add units of an offer (adding to the line already there). Refuses an
+    unknown or stopped offer, the user's own offer, more than the stock and
+    more than MAX_LINE_QUANTITY in one line. Returns the line: product_id,
+    product_name, quantity (now in the cart)."""
+    _check_quantity(quantity)
+    line = lines_for_items(user_id, [(offer_id, quantity)])[0]
+    problem = line_problem(line, user_id)
+    if problem and problem["reason"] in ("offer_gone", "own_offer"):
+        raise CartError(problem["reason"], problem["message"])
+    in_cart = db.query_value("SELECT quantity FROM cart_items WHERE user_id = %s AND offer_id = %s",
+                             (user_id, offer_id)) or 0
+    wanted = in_cart + quantity
+    if wanted > MAX_LINE_QUANTITY:
+        raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units; "
+                                        f"you already have {in_cart}.")
+    if line["stock"] < wanted:
+        message = _stock_message(line["stock"], wanted)
+        raise CartError("out_of_stock", message + (f" (You already have {in_cart} in your cart.)"
+                                                   if in_cart else ""))
+    if not in_cart and db.query_value("SELECT count(*) FROM cart_items WHERE user_id = %s",
+                                      (user_id,)) >= MAX_CART_LINES:
+        raise CartError("cart_full", f"Your cart holds at most {MAX_CART_LINES} different offers; "
+                                     "check out or remove some first.")
+    # Two tabs may add at once: the upsert adds to whatever is there, and
+    # its WHERE keeps the line within the maximum.
+    now_in_cart = db.query_value(
+        """INSERT INTO cart_items (user_id, offer_id, quantity, price_seen) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (user_id, offer_id) DO UPDATE
+               SET quantity = cart_items.quantity + EXCLUDED.quantity, price_seen = EXCLUDED.price_seen
+               WHERE cart_items.quantity + EXCLUDED.quantity <= %s
+           RETURNING quantity""", (user_id, offer_id, quantity, line["unit_price"], MAX_LINE_QUANTITY))
+    if now_in_cart is None:
+        raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units.")
+    return {"product_id": line["product_id"], "product_name": line["product_name"], "quantity": now_in_cart}
+
+
+def set_quantity(user_id: int, offer_id: int, quantity: int) -> bool:
+    """Change the quantity of one of the user's lines; False when the user
+    has no such line."""
+    _check_quantity(quantity)
+    return db.execute("UPDATE cart_items SET quantity = %s WHERE user_id = %s AND offer_id = %s",
+                      (quantity, user_id, offer_id)) == 1
+
+
+def remove_line(user_id: int, offer_id: int) -> bool:
+    """Remove one of the user's lines; False when the user has no such line."""
+    return db.execute("DELETE FROM cart_items WHERE user_id = %s AND offer_id = %s",
+                      (user_id, offer_id)) == 1
+
+
+def remove_offers(user_id: int, offer_ids: list[int]) -> None:
+    """Remove the lines of these offers (checkout empties what it bought)."""
+    db.execute("DELETE FROM cart_items WHERE user_id = %s AND offer_id = ANY(%s)", (user_id, offer_ids))
+
+
+def product_of_offer(offer_id: int) -> int | None:
+    """The product an offer sells (to send a guest back to its page)."""
+    return db.query_value("SELECT product_id FROM offers WHERE id = %s", (offer_id,))

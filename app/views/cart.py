@@ -1,0 +1,125 @@
+"""The cart (add, change, remove) and checkout (review, place the order)."""
+import secrets
+
+import psycopg2
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import db
+from ..models import cart as carts
+from ..models import checkout
+from ..order_forms import CartLineForm, CheckoutForm, RemoveLineForm
+from .auth import safe_next
+
+bp = Blueprint("cart", __name__)
+
+
+@bp.app_context_processor
+def cart_count():
+    """"Cart (n)" in every page's header: one small query per page."""
+    if not current_user.is_authenticated:
+        return {}
+    try:
+        return {"cart_count": carts.count_units(current_user.id)}
+    except (db.Busy, psycopg2.OperationalError):  # an error page must still render
+        return {}
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+def _product_page(offer_id: int | None) -> str | None:
+    product_id = carts.product_of_offer(offer_id) if offer_id else None
+    return url_for("catalog.product", product_id=product_id) if product_id else None
+
+
+@bp.route("/cart/add", methods=["POST"])
+def add():
+    form = CartLineForm()
+    valid = form.validate_on_submit()
+    back = safe_next(form.next.data) or _product_page(form.offer_id.number)
+    if not current_user.is_authenticated:
+        flash("Log in to add items to your cart.", "info")
+        return redirect(url_for("auth.login", next=back or url_for("main.home")))
+    if not valid:
+        flash(f"Not added to your cart: {_first_error(form)}", "error")
+        return redirect(back or url_for(".show"))
+    try:
+        line = carts.add_to_cart(current_user.id, form.offer_id.number, form.quantity.number)
+    except carts.CartError as exc:
+        flash(f"Not added to your cart: {exc.message}", "error")
+        return redirect(back or url_for(".show"))
+    flash(f"Added {form.quantity.number} × {line['product_name']} to your cart "
+          f"({line['quantity']} in it now).", "success")
+    return redirect(back or url_for(".show"))
+
+
+def _cart_page(errors: dict | None = None, status: int = 200):
+    return render_template("cart/cart.html", cart=carts.cart_summary(current_user.id),
+                           errors=errors or {}), status
+
+
+@bp.route("/cart")
+@login_required
+def show():
+    return _cart_page()
+
+
+@bp.route("/cart/update", methods=["POST"])
+@login_required
+def update():
+    form = CartLineForm()
+    if not form.validate_on_submit():
+        return _cart_page({form.offer_id.number: _first_error(form)}, 400)
+    try:
+        changed = carts.set_quantity(current_user.id, form.offer_id.number, form.quantity.number)
+    except carts.CartError as exc:
+        return _cart_page({form.offer_id.number: exc.message}, 400)
+    if not changed:
+        return _cart_page({None: "That line is not in your cart any more."}, 404)
+    flash("Quantity changed.", "success")
+    return redirect(url_for(".show"))
+
+
+@bp.route("/cart/remove", methods=["POST"])
+@login_required
+def remove():
+    form = RemoveLineForm()
+    if not form.validate_on_submit() or not carts.remove_line(current_user.id, form.offer_id.number):
+        return _cart_page({None: "That line is not in your cart any more."}, 404)
+    flash("Removed from your cart.", "success")
+    return redirect(url_for(".show"))
+
+
+def _review_page(problems: list | None = None, status: int = 200):
+    summary = carts.cart_summary(current_user.id)
+    # A fresh key for every showing of the page; a failed attempt bought nothing.
+    form = CheckoutForm(formdata=None, data={"idempotency_key": secrets.token_urlsafe(18)})
+    return render_template("cart/checkout.html", cart=summary, form=form, problems=problems or []), status
+
+
+@bp.route("/checkout")
+@login_required
+def review():
+    return _review_page()
+
+
+@bp.route("/checkout", methods=["POST"])
+@login_required
+def place_order():
+    form = CheckoutForm()
+    if not form.validate_on_submit():
+        problem = {"offer_id": None, "product_name": None, "reason": "bad_form",
+                   "message": "The order form was incomplete. Review your order and place it again."}
+        return _review_page([problem], 400)
+    try:
+        purchase = checkout.place_order(current_user.id, form.idempotency_key.data)
+    except checkout.CheckoutFailed as exc:
+        return _review_page(exc.problems, 409)
+    if purchase["replayed"]:
+        flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
+              "info")
+    else:
+        flash(f"Thank you! Your order is placed: {purchase['total']:,.2f} paid.", "success")
+    return redirect(url_for("purchases.detail", purchase_id=purchase["id"]))

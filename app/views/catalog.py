@@ -1,0 +1,108 @@
+"""Browsing the catalog: category pages, keyword search with filters and
+sorts, product pages, and editing a product's details (its creator only)."""
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..catalog_forms import MAX_QUERY, FiltersForm, ProductForm, category_choices, category_filter_choices
+from ..models import category as categories
+from ..models import offer as offers
+from ..models import product as products
+from ..pagination import page_arg, paginate
+from .reviews import product_reviews_context
+
+bp = Blueprint("catalog", __name__)
+PER_PAGE = 20
+OFFERS_PER_PAGE = 20
+# Ids are bigint: a larger number in a URL is simply not found.
+PRODUCT_ID = f"<int(max={2**63 - 1}):product_id>"
+_SLUG = re.compile(r"^[a-z0-9-]{1,100}$")
+
+
+def _viewer_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _category_in(all_categories: list[dict], slug: str) -> dict:
+    for category in all_categories:
+        if category["slug"] == slug:
+            return category
+    abort(404, description="There is no such category.")
+
+
+def _product_list(form: FiltersForm, category: dict | None, title: str):
+    """Validate the filters and render one page of matching products;
+    invalid filters re-render the form with the errors and status 400."""
+    number = page_arg()
+    if not form.validate():
+        return render_template("catalog/list.html", form=form, category=category, title=title,
+                               page=None), 400
+    filters = products.Filters(
+        keywords=products.keywords(form.q.data), category_id=category["id"] if category else None,
+        price_min=form.price_min.amount, price_max=form.price_max.amount,
+        min_rating=form.min_rating_value, in_stock=form.in_stock.data)
+    # A query made only of punctuation has no keywords: it matches nothing.
+    searched_nothing = bool(form.q.data) and not filters.keywords
+    rows = [] if searched_nothing else products.list_products(filters, form.sort.data, number, PER_PAGE)
+    return render_template("catalog/list.html", form=form, category=category, title=title,
+                           page=paginate(rows, number, PER_PAGE))
+
+
+@bp.route("/search")
+def search():
+    all_categories = categories.all_categories()
+    form = FiltersForm(request.args)
+    form.category.choices = category_filter_choices(all_categories)
+    category = _category_in(all_categories, form.category.data) if form.category.data else None
+    title = f"Results for “{form.q.data}”" if 0 < len(form.q.data) <= MAX_QUERY else "Search"
+    return _product_list(form, category, title)
+
+
+@bp.route("/c/<slug>")
+def category_page(slug: str):
+    category = categories.category_by_slug(slug) if _SLUG.match(slug) else None
+    if category is None:
+        abort(404, description="There is no such category.")
+    form = FiltersForm(request.args)
+    form.category.choices = category_filter_choices([category])
+    form.category.data = slug
+    return _product_list(form, category, category["name"])
+
+
+def _product_or_404(product_id: int) -> dict:
+    product = products.product_details(product_id, _viewer_id())
+    if product is None:
+        abort(404, description="There is no such product.")
+    return product
+
+
+def product_context(product: dict) -> dict:
+    """Template variables of the product page: the product and one page of
+    its offers box (?offers_page=). Other sections add their own keys."""
+    number = page_arg("offers_page")
+    rows = offers.offers_for_product(product["id"], number, OFFERS_PER_PAGE)
+    return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
+            "reviews": product_reviews_context(product["id"])}
+
+
+@bp.route(f"/products/{PRODUCT_ID}")
+def product(product_id: int):
+    return render_template("catalog/product.html", **product_context(_product_or_404(product_id)))
+
+
+@bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
+@login_required
+def edit_product(product_id: int):
+    product = _product_or_404(product_id)
+    if product["creator_id"] != current_user.id:
+        abort(403, description="Only the seller who created this product can edit its details.")
+    form = ProductForm(data={"name": product["name"], "description": product["description"],
+                             "category": str(product["category_id"])})
+    form.category.choices = category_choices(categories.all_categories())
+    if form.validate_on_submit():
+        products.update_product(product_id, current_user.id, form.name.data, form.description.data,
+                                form.category.category_id)
+        flash("The product's details are saved.", "success")
+        return redirect(url_for(".product", product_id=product_id))
+    return render_template("catalog/edit.html", form=form, product=product), 400 if form.errors else 200

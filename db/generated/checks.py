@@ -1,0 +1,230 @@
+"""The invariants of a Souk database, as SQL that lists what breaks them.
+
+INVARIANTS hold on any Souk database, whatever wrote it: stored aggregates
+equal the rows they summarise, money adds up, fulfilment and reviews follow
+purchases, and (read from the catalog) every foreign key has its row.
+FRESH_INVARIANTS hold right after generation only (sellers change prices
+later, so old lines no longer match their offer's price).
+Each query returns one column `k` naming the offending row.
+"""
+from dataclasses import dataclass
+
+from psycopg2 import sql
+
+from .loader import connect
+
+HISTOGRAM = """ARRAY[count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2),
+                     count(*) FILTER (WHERE rating = 3), count(*) FILTER (WHERE rating = 4),
+                     count(*) FILTER (WHERE rating = 5)]::int[]"""
+
+INVARIANTS = [
+    ("balance equals ledger", "users.balance is the sum of the user's ledger amounts", """
+        SELECT 'user ' || u.id FROM users u
+        LEFT JOIN (SELECT user_id, sum(amount) AS total FROM ledger_entries GROUP BY user_id) l
+               ON l.user_id = u.id
+        WHERE u.balance <> coalesce(l.total, 0)"""),
+    ("running balance", "ledger balance_after is the running sum in id order (and never negative)", """
+        SELECT 'ledger entry ' || id FROM (
+            SELECT id, balance_after, sum(amount) OVER (PARTITION BY user_id ORDER BY id) AS running
+            FROM ledger_entries) e
+        WHERE balance_after <> running OR balance_after < 0"""),
+    ("product offer aggregates", "products.min_price/seller_count match active offers in stock", """
+        SELECT 'product ' || p.id FROM products p
+        LEFT JOIN (SELECT product_id, min(price) AS cheapest, count(*) AS sellers FROM offers
+                   WHERE active AND quantity > 0 GROUP BY product_id) o ON o.product_id = p.id
+        WHERE p.min_price IS DISTINCT FROM o.cheapest OR p.seller_count <> coalesce(o.sellers, 0)"""),
+    ("product ratings", "products.rating_count/sum/hist match product_reviews", f"""
+        SELECT 'product ' || p.id FROM products p
+        LEFT JOIN (SELECT product_id, count(*) AS n, sum(rating) AS total, {HISTOGRAM} AS hist
+                   FROM product_reviews GROUP BY product_id) r ON r.product_id = p.id
+        WHERE p.rating_count <> coalesce(r.n, 0) OR p.rating_sum <> coalesce(r.total, 0)
+           OR p.rating_hist <> coalesce(r.hist, '{{0,0,0,0,0}}')"""),
+    ("seller ratings", "users.seller_rating_count/sum (and hist) match seller_reviews", f"""
+        SELECT 'user ' || u.id FROM users u
+        LEFT JOIN (SELECT seller_id, count(*) AS n, sum(rating) AS total, {HISTOGRAM} AS hist
+                   FROM seller_reviews GROUP BY seller_id) r ON r.seller_id = u.id
+        WHERE u.seller_rating_count <> coalesce(r.n, 0) OR u.seller_rating_sum <> coalesce(r.total, 0)
+           {{seller_hist}}"""),
+    ("units sold", "products.units_sold is the sum of its order lines' quantities", """
+        SELECT 'product ' || p.id FROM products p
+        LEFT JOIN (SELECT product_id, sum(quantity) AS units FROM order_lines GROUP BY product_id) l
+               ON l.product_id = p.id
+        WHERE p.units_sold <> coalesce(l.units, 0)"""),
+    ("flash sale units", "flash_sales.units_sold is the sum of its buyers' units", """
+        SELECT 'flash sale ' || s.id FROM flash_sales s
+        LEFT JOIN (SELECT sale_id, sum(units) AS units FROM flash_sale_buyers GROUP BY sale_id) b
+               ON b.sale_id = s.id
+        WHERE s.units_sold <> coalesce(b.units, 0)"""),
+    ("flash sale buyers", "each buyer's units match their sale lines and the per-customer limit", """
+        SELECT 'flash sale ' || coalesce(b.sale_id, l.sale_id)
+               || ' buyer ' || coalesce(b.buyer_id, l.buyer_id)
+        FROM (SELECT b.*, s.per_customer_limit FROM flash_sale_buyers b
+              JOIN flash_sales s ON s.id = b.sale_id) b
+        FULL JOIN (SELECT ol.flash_sale_id AS sale_id, o.buyer_id, sum(ol.quantity) AS units
+                   FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+                   WHERE ol.flash_sale_id IS NOT NULL GROUP BY 1, 2) l
+               ON l.sale_id = b.sale_id AND l.buyer_id = b.buyer_id
+        WHERE b.units IS DISTINCT FROM l.units OR b.units > b.per_customer_limit"""),
+    ("flash sale lines", "a sale line buys the sale's offer at the sale price inside its window", """
+        SELECT 'order line ' || ol.id FROM order_lines ol
+        JOIN flash_sales s ON s.id = ol.flash_sale_id
+        JOIN orders o ON o.id = ol.order_id JOIN purchases pu ON pu.id = o.purchase_id
+        WHERE ol.offer_id <> s.offer_id OR ol.unit_price <> s.sale_price
+           OR pu.created_at < s.starts_at OR pu.created_at >= s.ends_at"""),
+    ("order subtotals", "orders.subtotal is the sum of quantity x unit price of its lines", """
+        SELECT 'order ' || o.id FROM orders o
+        LEFT JOIN (SELECT order_id, sum(quantity * unit_price) AS total FROM order_lines GROUP BY order_id) l
+               ON l.order_id = o.id
+        WHERE l.total IS DISTINCT FROM o.subtotal"""),
+    ("purchase totals", "purchases.total is the sum of its orders' subtotals", """
+        SELECT 'purchase ' || p.id FROM purchases p
+        LEFT JOIN (SELECT purchase_id, sum(subtotal) AS total FROM orders GROUP BY purchase_id) o
+               ON o.purchase_id = p.id
+        WHERE o.total IS DISTINCT FROM p.total"""),
+    ("order parties", "lines match their offer's product and seller; orders their purchase's buyer", """
+        SELECT 'order line ' || ol.id FROM order_lines ol
+        JOIN offers f ON f.id = ol.offer_id JOIN orders o ON o.id = ol.order_id
+        JOIN purchases p ON p.id = o.purchase_id
+        WHERE ol.product_id <> f.product_id OR f.seller_id <> o.seller_id OR o.buyer_id <> p.buyer_id
+           OR o.buyer_id = o.seller_id"""),
+    ("order fulfilment", "orders.fulfilled_at is set exactly when every line is fulfilled", """
+        SELECT 'order ' || o.id FROM orders o
+        JOIN (SELECT order_id, bool_and(fulfilled_at IS NOT NULL) AS done
+              FROM order_lines GROUP BY order_id) l
+          ON l.order_id = o.id
+        WHERE (o.fulfilled_at IS NOT NULL) <> l.done"""),
+    ("fulfilment after purchase", "lines and orders are fulfilled after their purchase", """
+        SELECT 'order ' || o.id FROM orders o JOIN purchases p ON p.id = o.purchase_id
+        WHERE o.fulfilled_at < p.created_at OR EXISTS (
+            SELECT 1 FROM order_lines ol WHERE ol.order_id = o.id AND ol.fulfilled_at < p.created_at)"""),
+    ("product reviews by buyers", "a product review's author bought the product", """
+        SELECT 'product review ' || r.id FROM product_reviews r
+        WHERE NOT EXISTS (SELECT 1 FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+                          WHERE ol.product_id = r.product_id AND o.buyer_id = r.author_id)"""),
+    ("seller reviews by buyers", "a seller review's author bought from the seller", """
+        SELECT 'seller review ' || r.id FROM seller_reviews r
+        WHERE NOT EXISTS (SELECT 1 FROM orders o
+                          WHERE o.seller_id = r.seller_id AND o.buyer_id = r.author_id)"""),
+    ("carts", "nobody has their own offer in their cart", """
+        SELECT 'cart of user ' || c.user_id || ' offer ' || c.offer_id FROM cart_items c
+        JOIN offers f ON f.id = c.offer_id WHERE f.seller_id = c.user_id"""),
+]
+
+# Invariants of tables that later migrations added: checked where they exist.
+OPTIONAL_INVARIANTS = {
+    "seller_product_sales": (
+        "seller sales summary", "seller_product_sales has each seller's units, revenue, category per product",
+        """
+        SELECT 'seller ' || coalesce(s.seller_id, l.seller_id)
+               || ' product ' || coalesce(s.product_id, l.product_id)
+        FROM seller_product_sales s
+        FULL JOIN (SELECT f.seller_id, ol.product_id, p.category_id, sum(ol.quantity) AS units,
+                          sum(ol.quantity * ol.unit_price) AS revenue
+                   FROM order_lines ol JOIN offers f ON f.id = ol.offer_id
+                   JOIN products p ON p.id = ol.product_id
+                   GROUP BY 1, 2, 3) l ON l.seller_id = s.seller_id AND l.product_id = s.product_id
+        WHERE (s.units IS DISTINCT FROM l.units OR s.revenue IS DISTINCT FROM l.revenue
+               OR s.category_id IS DISTINCT FROM l.category_id)
+          AND NOT (l.units IS NULL AND s.units = 0 AND s.revenue = 0)"""),
+}
+
+FRESH_INVARIANTS = [
+    ("prices paid", "lines outside flash sales were bought at their offer's price", """
+        SELECT 'order line ' || ol.id FROM order_lines ol JOIN offers f ON f.id = ol.offer_id
+        WHERE ol.flash_sale_id IS NULL AND ol.unit_price <> f.price"""),
+    ("purchase debits", "each purchase debited its buyer the purchase total, once", """
+        SELECT 'purchase ' || p.id FROM purchases p
+        LEFT JOIN (SELECT purchase_id, count(*) AS n, sum(amount) AS total, min(user_id) AS who
+                   FROM ledger_entries WHERE kind = 'purchase' GROUP BY purchase_id) l
+               ON l.purchase_id = p.id
+        WHERE l.n IS DISTINCT FROM 1 OR l.total <> -p.total OR l.who <> p.buyer_id"""),
+    ("sale credits", "each order credited its seller the order subtotal", """
+        SELECT 'order ' || o.id FROM orders o
+        LEFT JOIN ledger_entries l
+               ON l.kind = 'sale' AND l.purchase_id = o.purchase_id AND l.user_id = o.seller_id
+        WHERE l.amount IS DISTINCT FROM o.subtotal"""),
+    ("reviews after purchases", "reviews are written after the author's first purchase", """
+        SELECT 'product review ' || r.id FROM product_reviews r
+        WHERE r.created_at <= (SELECT min(p.created_at) FROM order_lines ol
+                               JOIN orders o ON o.id = ol.order_id JOIN purchases p ON p.id = o.purchase_id
+                               WHERE ol.product_id = r.product_id AND o.buyer_id = r.author_id)"""),
+]
+
+
+@dataclass
+class Violation:
+    name: str
+    description: str
+    count: int
+    examples: list[str]
+
+    def __str__(self) -> str:
+        return (f"{self.name}: {self.count:,} violation(s) ({self.description}), "
+                f"e.g. {', '.join(self.examples)}")
+
+
+def check_database(dsn: str, fresh: bool = False) -> list[Violation]:
+    """Run every invariant (and, with fresh, those of freshly generated
+    data) and every foreign key; return what is broken (empty: all hold)."""
+    conn = connect(dsn)
+    conn.set_session(readonly=True)
+    violations = []
+    try:
+        with conn.cursor() as cur:
+            seller_hist = _seller_hist_condition(cur)
+            invariants = INVARIANTS + _optional_invariants(cur) + (FRESH_INVARIANTS if fresh else [])
+            checks = [(name, description, sql.SQL(query.replace("{seller_hist}", seller_hist)))
+                      for name, description, query in invariants]
+            for name, description, query in checks + _foreign_key_checks(cur):
+                cur.execute(sql.SQL("WITH v(k) AS MATERIALIZED ({}) SELECT (SELECT count(*) FROM v), "
+                                    "ARRAY(SELECT k FROM v LIMIT 5)").format(query))
+                count, examples = cur.fetchone()
+                if count:
+                    violations.append(Violation(name, description, count, examples))
+    finally:
+        conn.close()
+    return violations
+
+
+def _foreign_key_checks(cur) -> list[tuple[str, str, sql.Composed]]:
+    """One check per foreign key of the schema: every reference has its row
+    (the loader may keep foreign keys unchecked during a bulk load)."""
+    cur.execute("""SELECT c.conname, r.relname, f.relname, array_agg(a.attname ORDER BY k.n),
+                          array_agg(b.attname ORDER BY k.n)
+                   FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+                   JOIN pg_class f ON f.oid = c.confrelid
+                   CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(col, ref, n)
+                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+                   JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attnum = k.ref
+                   WHERE c.contype = 'f' AND r.relnamespace = current_schema()::regnamespace
+                   GROUP BY c.oid, c.conname, r.relname, f.relname ORDER BY c.oid""")
+    checks = []
+    for name, table, target, columns, references in cur.fetchall():
+        child = [sql.SQL("x.{}").format(sql.Identifier(c)) for c in columns]
+        query = sql.SQL("SELECT {} || ' ' || concat_ws(',', {}) FROM {} x WHERE {} AND NOT EXISTS "
+                        "(SELECT 1 FROM {} p WHERE {})").format(
+            sql.Literal(f"{table}.{','.join(columns)} ="), sql.SQL(", ").join(child), sql.Identifier(table),
+            sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(c) for c in child), sql.Identifier(target),
+            sql.SQL(" AND ").join(sql.SQL("p.{} = {}").format(sql.Identifier(ref), c)
+                                  for ref, c in zip(references, child, strict=True)))
+        checks.append((f"foreign key {name}", f"{table} references existing {target} rows", query))
+    return checks
+
+
+def _optional_invariants(cur) -> list[tuple[str, str, str]]:
+    cur.execute("SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(quote_ident(t)) IS NOT NULL",
+                (list(OPTIONAL_INVARIANTS),))
+    return [OPTIONAL_INVARIANTS[row[0]] for row in cur.fetchall()]
+
+
+def _seller_hist_condition(cur) -> str:
+    """users.seller_rating_hist came with a later migration; check it when present."""
+    cur.execute("""SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass
+                   AND attname = 'seller_rating_hist' AND NOT attisdropped""")
+    return "OR u.seller_rating_hist <> coalesce(r.hist, '{0,0,0,0,0}')" if cur.fetchone() else ""
+
+
+def invariant_count(fresh: bool) -> int:
+    """How many invariants check_database runs besides the foreign keys and
+    those of optional tables."""
+    return len(INVARIANTS) + (len(FRESH_INVARIANTS) if fresh else 0)
