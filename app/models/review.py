@@ -47,7 +47,7 @@ class Kind:
             **fragments)
 
     def bought_sql(self, author, subject) -> sql.Composed:
-        """The verified-purchase condition for these SQL fragments (columns or placeholders)."""
+        """The verified-purchase condition for these SQL fragments (columns or query parameters)."""
         return sql.SQL(self.bought).format(author=author, subject=subject)
 
 
