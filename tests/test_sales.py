@@ -190,3 +190,19 @@ def test_the_seller_cannot_buy_their_own_sale(app, client, make_user, make_offer
     assert "Your sale" in client.get("/").get_data(as_text=True)
     response = add(client, offer)
     assert "your own offer" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_product_page_shows_the_live_sale_price(app, client, make_offer):
+    offer = make_offer(name="Lamp", price="10.00", quantity=10)
+    rival = make_offer(name="Lamp", price="8.00", quantity=10, product_id=offer["product_id"])
+    sale_id = make_sale(app, offer, "6.00", units=3)
+    page = client.get(f"/products/{offer['product_id']}").get_data(as_text=True)
+    assert "<strong>6.00</strong> <s>10.00</s>" in page and "3 left" in page
+    offers = page[page.index("<tbody>"):]
+    assert offers.index("6.00") < offers.index("8.00")  # cheapest first, at the sale price
+    with app.app_context():
+        db.execute("UPDATE flash_sales SET units_sold = units_total WHERE id = %s", (sale_id,))
+    page = client.get(f"/products/{offer['product_id']}").get_data(as_text=True)
+    assert "Flash sale sold out" in page
+    assert f'name="offer_id" value="{rival["offer_id"]}"' in page
+    assert f'name="offer_id" value="{offer["offer_id"]}"' not in page

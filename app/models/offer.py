@@ -21,15 +21,19 @@ class StockChanged(Exception):
 
 def offers_for_product(product_id: int, page: int, per_page: int) -> list[dict]:
     """One page of a product's active offers for the offers box: buyable ones
-    first, cheapest first, each with the seller's name and rating. Returns up
-    to per_page + 1 rows."""
+    first, cheapest first (at the flash-sale price while a sale is live, as
+    the cart charges it), each with the seller's name and rating and the live
+    sale's price, end and units left (a sold-out sale blocks the offer until
+    it ends, as checkout does). Returns up to per_page + 1 rows."""
     return db.query(
         f"""SELECT o.id, o.seller_id, o.price, o.quantity,
+                   s.sale_price, s.ends_at AS sale_ends_at, s.units_total - s.units_sold AS sale_units_left,
                    u.first_name AS seller_first_name, u.last_name AS seller_last_name,
                    u.seller_rating_count, {_SELLER_RATING} AS seller_rating
             FROM offers o JOIN users u ON u.id = o.seller_id
+            LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
             WHERE o.product_id = %s AND o.active
-            ORDER BY o.quantity = 0, o.price, o.id
+            ORDER BY o.quantity = 0, least(o.price, s.sale_price), o.id
             LIMIT %s OFFSET %s""",
         (product_id, per_page + 1, (page - 1) * per_page))
 
