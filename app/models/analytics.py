@@ -4,6 +4,8 @@ summary (migration 0030), so its cost follows the size of one buyer's or
 seller's history, never the size of the whole order table."""
 from datetime import UTC, date, datetime
 
+from psycopg2 import sql
+
 from .. import db
 
 MONTHS = 12
@@ -27,16 +29,24 @@ def _since(starts: list[date]) -> datetime:
     return datetime(starts[0].year, starts[0].month, 1, tzinfo=UTC)
 
 
-def buyer_spending_by_month(buyer_id: int, months: int = MONTHS) -> list[dict]:
-    """What a buyer spent in each of the last `months` months, oldest first:
-    month (a date), total, orders. Reads orders_buyer_created only."""
+def _orders_by_month(party: str, user_id: int, months: int) -> list[dict]:
+    """Sum of the orders where `party` ('buyer_id' or 'seller_id') is the
+    user, per month of the last `months`, oldest first; reads the
+    orders_<party>_created index only."""
     starts = month_starts(months)
     rows = db.query(
-        """SELECT (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date AS month,
-                  sum(subtotal) AS total, count(*) AS orders
-           FROM orders WHERE buyer_id = %s AND created_at >= %s GROUP BY 1""",
-        (buyer_id, _since(starts)))
+        sql.SQL("""SELECT (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date AS month,
+                          sum(subtotal) AS total, count(*) AS orders
+                   FROM orders WHERE {} = %s AND created_at >= %s GROUP BY 1""").format(
+            sql.Identifier(party)),
+        (user_id, _since(starts)))
     return _by_month(rows, starts)
+
+
+def buyer_spending_by_month(buyer_id: int, months: int = MONTHS) -> list[dict]:
+    """What a buyer spent in each of the last `months` months, oldest first:
+    month (a date), total, orders."""
+    return _orders_by_month("buyer_id", buyer_id, months)
 
 
 def buyer_spending_by_category(buyer_id: int) -> list[dict]:
@@ -54,14 +64,8 @@ def buyer_spending_by_category(buyer_id: int) -> list[dict]:
 
 def seller_revenue_by_month(seller_id: int, months: int = MONTHS) -> list[dict]:
     """A seller's revenue in each of the last `months` months, oldest first:
-    month (a date), total, orders. Reads orders_seller_created only."""
-    starts = month_starts(months)
-    rows = db.query(
-        """SELECT (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date AS month,
-                  sum(subtotal) AS total, count(*) AS orders
-           FROM orders WHERE seller_id = %s AND created_at >= %s GROUP BY 1""",
-        (seller_id, _since(starts)))
-    return _by_month(rows, starts)
+    month (a date), total, orders."""
+    return _orders_by_month("seller_id", seller_id, months)
 
 
 def seller_sales_by_category(seller_id: int) -> list[dict]:

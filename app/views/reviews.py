@@ -3,6 +3,7 @@ sections other pages include; "reviews I wrote" and "reviews about me"."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..errors import error_response
 from ..models import review as reviews
 from ..pagination import page_arg, paginate
 from ..review_forms import ReviewForm
@@ -127,13 +128,8 @@ def edit(kind: str, review_id: int):
     form = ReviewForm(prefix="review", data={"rating": str(review["rating"]), "title": review["title"],
                                              "body": review["body"]})
     if form.validate_on_submit():
-        try:
-            subject_id = reviews.update_review(_kind(kind), review_id, current_user.id, form.rating.stars,
-                                               form.title.data or "", form.body.data)
-        except reviews.NotFound as exc:
-            abort(404, description=str(exc))
-        except reviews.NotYours as exc:
-            abort(403, description=str(exc))
+        subject_id = reviews.update_review(_kind(kind), review_id, current_user.id, form.rating.stars,
+                                           form.title.data or "", form.body.data)
         flash("Your review is saved.", "success")
         return redirect(subject_url(kind, subject_id))
     return render_template("reviews/form.html", form=form, kind=kind, subject_name=review["subject_name"],
@@ -144,14 +140,20 @@ def edit(kind: str, review_id: int):
 @bp.route(f"/reviews/{KIND_PATH}/<int(max={BIGINT}):review_id>/delete", methods=["POST"])
 @login_required
 def delete(kind: str, review_id: int):
-    try:
-        subject_id = reviews.delete_review(_kind(kind), review_id, current_user.id)
-    except reviews.NotFound as exc:
-        abort(404, description=str(exc))
-    except reviews.NotYours as exc:
-        abort(403, description=str(exc))
+    subject_id = reviews.delete_review(_kind(kind), review_id, current_user.id)
     flash("Your review is deleted.", "success")
     return redirect(subject_url(kind, subject_id))
+
+
+@bp.errorhandler(reviews.NotFound)
+def review_not_found(exc):
+    """A review that vanished between the page and the change."""
+    return error_response(404, str(exc))
+
+
+@bp.errorhandler(reviews.NotYours)
+def review_not_yours(exc):
+    return error_response(403, str(exc))
 
 
 # --- lists -------------------------------------------------------------------------
