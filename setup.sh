@@ -75,7 +75,8 @@ fi
 if [[ $prod -eq 1 ]]; then
   workers=$(( $(nproc) * 2 + 1 ))
   echo "==> Serving with gunicorn ($workers workers) on http://$host:$port"
-  exec .venv/bin/gunicorn --workers "$workers" --bind "$host:$port" --access-logfile - 'app:create_app()'
+  exec .venv/bin/gunicorn --config gunicorn.conf.py --workers "$workers" --bind "$host:$port" \
+    --access-logfile - 'app:create_app()'
 fi
 echo "==> Serving on http://$host:$port (Ctrl+C to stop; --prod for gunicorn)"
-exec .venv/bin/flask --app app run --host "$host" --port "$port"
+exec .venv/bin/python -m app serve --host "$host" --port "$port"

@@ -13,11 +13,6 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 compress = Compress()
 
-# A strict policy: everything from our own origin, nothing inline, no frames.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                           "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                           "base-uri 'self'; object-src 'none'")
-
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app. `overrides` replaces settings (tests, benchmarks)."""
@@ -38,20 +33,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     login_manager.user_loader(load_session_user)
 
-    from . import assets, errors, templating
+    from . import assets, errors, security, serving, templating
     from .views import register_blueprints
 
     errors.init_app(app)
+    security.init_app(app)
+    serving.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
     register_blueprints(app)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
 
     return app

@@ -18,13 +18,26 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load(instance_path: Path) -> dict:
+    https = _flag("SOUK_HTTPS")
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
         # Name of the database created inside the embedded server.
         "DATABASE_NAME": os.environ.get("SOUK_DATABASE_NAME", "souk"),
         "DB_POOL_MAX": int(os.environ.get("SOUK_DB_POOL_MAX", "8")),
+        # Served over TLS (directly or behind a proxy that terminates it):
+        # cookies only over HTTPS, and HSTS on every response.
+        "HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        # How many reverse proxies in front set X-Forwarded-For/-Proto.
+        "TRUSTED_PROXIES": int(os.environ.get("SOUK_TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -15,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from app import create_app, db, embedded
+from app.serving import QuietRequestHandler
 from app.models import ledger
 from app.models import user as users
 
@@ -134,7 +135,7 @@ def user_client(app, make_user):
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app served over real HTTP on a free loopback port (threaded)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

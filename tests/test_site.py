@@ -1,9 +1,12 @@
 """The base of every page: health check, errors, headers, compression."""
 
 
-def test_healthz(client):
+def test_liveness_and_readiness_probes(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok\n"
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ready\n"
+    assert "Set-Cookie" not in response.headers  # probes open no session
 
 
 def test_error_pages_in_site_look(client):

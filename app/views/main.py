@@ -1,8 +1,7 @@
-"""Home page, public user pages and the health check."""
-from flask import Blueprint, abort, jsonify, render_template
+"""Home page and public user pages."""
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from .. import db
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import product as products
@@ -40,12 +39,3 @@ def user_page(user_id: int):
     rows = offers.active_offers_of_seller(user_id, number, USER_OFFERS_PER_PAGE)
     return render_template("main/user.html", profile=profile,
                            offers=paginate(rows, number, USER_OFFERS_PER_PAGE), **user_page_reviews(user_id))
-
-
-@bp.route("/healthz")
-def healthz():
-    try:
-        db.query_value("SELECT 1")
-    except Exception as exc:  # any database failure means unhealthy
-        return jsonify(status="unavailable", database=type(exc).__name__), 503
-    return jsonify(status="ok", database="ok")
