@@ -29,14 +29,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
-    from .models.user import load_session_user
+    from .models.user_session import user_for_session
 
-    login_manager.user_loader(load_session_user)
+    login_manager.user_loader(user_for_session)
 
-    from . import assets, errors, security, serving, templating
+    from . import assets, errors, limits, security, serving, templating
     from .views import register_blueprints
 
     errors.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
     serving.init_app(app)
     templating.init_app(app)

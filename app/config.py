@@ -22,6 +22,18 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+# Brute-force limits (Flask-Limiter syntax, ";" between limits), per account
+# (the email tried, or the logged-in user) and per client address. Log-in
+# and token requests count only failed attempts; the rest count every POST.
+RATE_LIMITS = {
+    "login": {"account": "5 per minute;20 per hour", "address": "30 per minute;300 per hour"},
+    "register": {"account": "5 per hour", "address": "20 per hour"},
+    "token": {"account": "10 per hour", "address": "60 per hour"},
+    "password": {"account": "5 per 15 minutes", "address": "20 per hour"},
+    "topup": {"account": "10 per minute;100 per day", "address": "30 per minute"},
+}
+
+
 def load(instance_path: Path) -> dict:
     https = _flag("SOUK_HTTPS")
     return {
@@ -55,6 +67,22 @@ def load(instance_path: Path) -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
         # werkzeug's scrypt by default; tests may choose a cheaper method.
         "PASSWORD_HASH_METHOD": os.environ.get("SOUK_PASSWORD_HASH", "scrypt"),
+        "RATE_LIMITS": RATE_LIMITS,
+        "RATELIMIT_ENABLED": os.environ.get("SOUK_RATELIMIT_ENABLED", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
+        # Shared by all workers and nodes when a Redis URL is given; else
+        # each process counts in its own memory.
+        "RATELIMIT_STORAGE_URI": (os.environ.get("SOUK_RATELIMIT_STORAGE_URL") or os.environ.get("REDIS_URL")
+                                  or "memory://"),
+        "RATELIMIT_KEY_PREFIX": "souk",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in memory for a while rather than fail requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # How long a web session lives on the server (and the remember-me
+        # cookie in the browser): 30 days.
+        "SESSION_TTL_SECONDS": int(os.environ.get("SOUK_SESSION_TTL_SECONDS", 30 * 24 * 3600)),
+        "REMEMBER_COOKIE_DURATION": int(os.environ.get("SOUK_SESSION_TTL_SECONDS", 30 * 24 * 3600)),
         # How long a JSON API bearer token lives (30 days by default).
         "API_TOKEN_TTL_SECONDS": int(os.environ.get("SOUK_API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)),
     }

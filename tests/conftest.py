@@ -15,11 +15,14 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from app import create_app, db, embedded
-from app.serving import QuietRequestHandler
+from app.limits import limiter
 from app.models import ledger
 from app.models import user as users
+from app.serving import QuietRequestHandler
 
 ROOT = Path(__file__).resolve().parent.parent
+SUITE_RATE_LIMITS = {action: {"account": "1000 per minute", "address": "10000 per minute"}
+                     for action in ("login", "register", "token", "password", "topup")}
 PASSWORD = "correct-horse-9"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -49,7 +52,10 @@ def app(database):
     app = create_app({"TESTING": True, "DATABASE_URL": database,
                       # A cheap hash keeps the suite fast; production uses scrypt.
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "DB_POOL_MAX": 30})
+                      "DB_POOL_MAX": 30,
+                      # Limits stay on, but far above what any test does from
+                      # one address; tests/test_rate_limits.py tightens them.
+                      "RATE_LIMITS": SUITE_RATE_LIMITS})
     app.test_client_class = SoukClient
     return app
 
@@ -67,8 +73,9 @@ def _tables(database):
 
 @pytest.fixture(autouse=True)
 def _isolate(database, _tables):
-    """Each test starts from empty tables."""
+    """Each test starts from empty tables and fresh rate-limit counters."""
     yield
+    limiter.reset()
     conn = psycopg2.connect(database)
     with conn, conn.cursor() as cur:
         cur.execute("TRUNCATE " + ", ".join(_tables) + " RESTART IDENTITY CASCADE")

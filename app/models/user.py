@@ -2,15 +2,20 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 import psycopg2
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
 
-# A hash to compare against when the email is unknown, so a login attempt
-# takes the same time whether or not the account exists.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash to check when the email is unknown, made once per process with
+    the method (and cost) real hashes use, so a wrong password takes the
+    same time whether or not the account exists."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 @dataclass
@@ -23,17 +28,19 @@ class User:
     last_name: str
     address: str
     balance: Decimal
-    session_epoch: int
     created_at: datetime
+    # The web session this user object was loaded for (see user_session).
+    session_token: str | None = None
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
-    def get_id(self) -> str:
-        # The epoch makes old sessions and remember-me cookies invalid after a
-        # password change.
-        return f"{self.id}:{self.session_epoch}"
+    def get_id(self) -> str | None:
+        # flask-login keeps this in the session and remember-me cookies: the
+        # session's token, not the user id, so ending the session on the
+        # server (logout) makes both cookies worthless.
+        return self.session_token
 
     @property
     def full_name(self) -> str:
@@ -44,17 +51,8 @@ class EmailTaken(Exception):
     """Another account already uses this email (compared case-insensitively)."""
 
 
-_USER_COLUMNS = "id, email, first_name, last_name, address, balance, session_epoch, created_at"
-
-
-def load_session_user(session_id: str) -> User | None:
-    """The user for a flask-login id of the form 'id:epoch', if still valid."""
-    user_id, _, epoch = session_id.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
-        return None
-    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s AND session_epoch = %s",
-                       (int(user_id), int(epoch)))
-    return User(**row) if row else None
+USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at")
+_USER_COLUMNS = ", ".join(USER_COLUMNS)
 
 
 def get_user(user_id: int) -> User | None:
@@ -76,12 +74,13 @@ def create_user(email: str, password: str, first_name: str, last_name: str, addr
     return User(**row)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user with these credentials, or None."""
+def authenticate(email: str, password: str, hash_method: str = "scrypt") -> User | None:
+    """The user with these credentials, or None. `hash_method` is the one
+    new hashes use; an unknown email costs one check of that method."""
     row = db.query_one(f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower(%s)",
                        (email.strip(),))
     if row is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(hash_method), password)
         return None
     if not check_password_hash(row.pop("password_hash"), password):
         return None
@@ -98,18 +97,21 @@ def update_profile(user_id: int, email: str, first_name: str, last_name: str, ad
         raise EmailTaken(email) from exc
 
 
-def change_password(user_id: int, current: str, new: str, hash_method: str = "scrypt") -> User | None:
-    """Set a new password if `current` is right; ends every other session.
-    Returns the updated user, or None when the current password is wrong."""
+def change_password(user_id: int, current: str, new: str, hash_method: str = "scrypt",
+                    keep_session: str | None = None) -> bool:
+    """Set a new password if `current` is right, and in the same transaction
+    end every other web session and every API token of the user (the
+    session `keep_session` goes on). False when `current` is wrong."""
+    from .user_session import end_sessions  # user_session builds on this module
+
     with db.transaction():
         stored = db.query_value("SELECT password_hash FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
         if stored is None or not check_password_hash(stored, current):
-            return None
-        row = db.query_one(
-            f"""UPDATE users SET password_hash = %s, session_epoch = session_epoch + 1
-                WHERE id = %s RETURNING {_USER_COLUMNS}""",
-            (generate_password_hash(new, method=hash_method), user_id))
-    return User(**row)
+            return False
+        db.execute("UPDATE users SET password_hash = %s WHERE id = %s",
+                   (generate_password_hash(new, method=hash_method), user_id))
+        end_sessions(user_id, keep_token=keep_session)
+    return True
 
 
 def public_profile(user_id: int) -> dict | None:

@@ -1,9 +1,10 @@
 """The private account pages: profile, balance and ledger, password."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, logout_user
 
 from ..forms import MoneyForm, PasswordForm, ProfileForm
-from ..models import ledger
+from ..limits import limited
+from ..models import ledger, user_session
 from ..models import user as users
 from ..pagination import page_arg, paginate
 
@@ -31,6 +32,7 @@ def overview():
 
 
 @bp.route("/topup", methods=["POST"])
+@limited("topup")
 def topup():
     form = MoneyForm(prefix="topup")
     if not form.validate_on_submit():
@@ -70,15 +72,25 @@ def edit():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@limited("password")
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        user = users.change_password(current_user.id, form.current.data, form.password.data,
-                                     current_app.config["PASSWORD_HASH_METHOD"])
-        if user is None:
+        if not users.change_password(current_user.id, form.current.data, form.password.data,
+                                     current_app.config["PASSWORD_HASH_METHOD"],
+                                     keep_session=current_user.session_token):
             form.current.errors.append("That is not your current password.")
         else:
-            login_user(user)  # the new session epoch ends every other session
-            flash("Your password is changed. Other sessions were logged out.", "success")
+            flash("Your password is changed. Your other sessions and app tokens were logged out.", "success")
             return redirect(url_for(".overview"))
     return render_template("account/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+def logout_everywhere():
+    """End every session of this account (this one, other browsers,
+    remember-me cookies) and revoke its API tokens."""
+    user_session.end_sessions(current_user.id)
+    logout_user()
+    flash("You are logged out everywhere: every browser and app has to log in again.", "info")
+    return redirect(url_for("auth.login"))

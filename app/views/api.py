@@ -14,6 +14,7 @@ from ..api import serialize, validation
 from ..api.openapi import OPENAPI
 from ..api.validation import MAX_BODY_BYTES, MAX_ID, OFFERS_PER_PAGE, ApiError
 from ..errors import error_response
+from ..limits import failed, limited
 from ..models import api_token, checkout
 from ..models import category as categories
 from ..models import offer as offers
@@ -93,11 +94,14 @@ def openapi():
 
 
 @bp.post("/tokens")
+@limited("login", counts=failed)
+@limited("token")
 def create_token():
     email, password = validation.credentials(_body())
     # Text the database cannot hold matches no account (and must not reach it).
     storable = validation.is_storable_text(email) and validation.is_storable_text(password)
-    user = users.authenticate(email, password) if storable else None
+    user = (users.authenticate(email, password, current_app.config["PASSWORD_HASH_METHOD"])
+            if storable else None)
     if user is None:
         raise _unauthorized("The email or password is wrong.", "invalid_credentials", token_sent=False)
     issued = api_token.issue_token(user.id, current_app.config["API_TOKEN_TTL_SECONDS"])

@@ -1,0 +1,71 @@
+"""Brute-force limits (Flask-Limiter): log-in, registration, API tokens,
+password change and top-ups, each per account and per client address.
+
+The numbers live in the RATE_LIMITS setting (see config.py), read on every
+request, so a test can tighten them for itself. Counters are kept in the
+storage named by RATELIMIT_STORAGE_URI: Redis shared by every worker when
+configured, else each process's memory. An exceeded limit answers 429 with
+Retry-After, as a page or, under /api/, in the API's JSON error shape."""
+from flask import current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_login import current_user
+
+from .errors import error_response
+
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown")
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _email() -> str:
+    """The email a log-in, registration or token request is about, from the
+    form or the JSON body: the account its attempts count against."""
+    email = request.form.get("email")
+    if email is None:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    return email.strip().lower()[:254] if isinstance(email, str) else ""
+
+
+def _user_id() -> str:
+    return str(getattr(current_user, "id", "anonymous"))
+
+
+ACCOUNT_KEYS = {"login": _email, "register": _email, "token": _email, "password": _user_id,
+                "topup": _user_id}
+
+
+def limited(action: str, counts=None):
+    """Limit a view's POSTs by the RATE_LIMITS[action] setting, per account
+    and per client address. `counts(response)` says which answers use up an
+    attempt (default: all); the check comes before the view either way, so
+    once the limit is reached even a right password gets a 429."""
+
+    def decorator(view):
+        for scope, key in (("account", ACCOUNT_KEYS[action]), ("address", _address)):
+            view = limiter.shared_limit(
+                lambda scope=scope: current_app.config["RATE_LIMITS"][action][scope],
+                scope=f"{action}-{scope}", key_func=key, methods=["POST"], deduct_when=counts)(view)
+        return view
+
+    return decorator
+
+
+def failed(response) -> bool:
+    """Count only attempts that did not log in (no redirect, no new token)."""
+    return response.status_code not in (201, 302)
+
+
+def init_app(app) -> None:
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(exc):
+        response = error_response(429, "Too many attempts. Please wait a moment before you try again.",
+                                  "rate_limited")
+        # Flask-Limiter adds Retry-After after the request; this covers the
+        # case where it does not know the window (never less than a second).
+        response.headers.setdefault("Retry-After", "60")
+        return response
