@@ -8,19 +8,21 @@ import os
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, login
 
 from app import embedded
+from tests.support import log_in
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")),
     reason="DATABASE_URL points at a server this suite cannot restart; "
            "the outage tests restart only the embedded server")
 
-INSTANCE = ROOT / "instance"
+
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
 def fetch(address: str, path: str, cookie: str = "") -> tuple[int, dict, bytes]:
@@ -77,7 +79,7 @@ def test_requests_during_restart_and_stop_get_503_never_500(app, live_server, ma
     offer = make_offer()
     user = make_user()
     client = app.test_client()
-    login(client, user)
+    log_in(client, user)
     cookie = "session=" + client.get_cookie("session").value
     address = urlsplit(live_server).netloc
     paths = ["/", f"/products/{offer['product_id']}", "/account/", "/cart", "/api/v1/products"]
@@ -134,7 +136,7 @@ def test_site_page_and_api_while_the_database_is_stopped(live_server, make_offer
 def test_pooled_connections_killed_by_an_idle_restart_are_replaced(app, live_server, make_user):
     user = make_user()
     client = app.test_client()
-    login(client, user)
+    log_in(client, user)
     cookie = "session=" + client.get_cookie("session").value
     address = urlsplit(live_server).netloc
     # Fill the pool with idle connections, then restart while nothing runs.

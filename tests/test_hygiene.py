@@ -6,12 +6,15 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, ROOT, SoukClient
 
 from app import create_app
+from tests.support import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def get_pages(app) -> list[str]:
@@ -48,12 +51,12 @@ def test_public_pages_for_visitors_and_static_files_stay_cacheable(client, user_
     assert style.status_code == 200 and "max-age" in style.headers["Cache-Control"]
 
 
-def test_https_setting_makes_cookies_secure_and_sends_hsts(monkeypatch, database, make_user, client):
+def test_https_setting_makes_cookies_secure_and_sends_hsts(monkeypatch, app, database, make_user, client):
     assert "Strict-Transport-Security" not in client.get("/").headers
     monkeypatch.setenv("SOUK_HTTPS", "1")
     tls_app = create_app({"TESTING": True, "DATABASE_URL": database, "DB_POOL_MAX": 2,
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    tls_app.test_client_class = SoukClient
+    tls_app.test_client_class = app.test_client_class
     try:
         tls_client = tls_app.test_client()
         assert tls_client.get("/").headers["Strict-Transport-Security"].startswith("max-age=31536000")

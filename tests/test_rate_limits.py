@@ -5,10 +5,10 @@ the shipped ones, or short windows, for themselves."""
 import time
 
 import pytest
-from conftest import PASSWORD, login
 
 from app import config
 from app.limits import limiter
+from tests.support import PASSWORD, log_in
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_sixth_wrong_password_for_an_account_gets_429_even_with_the_right_passwo
     assert int(response.headers["Retry-After"]) > 0
     assert "Too many attempts" in response.get_data(as_text=True)
     # Another account from the same address is not locked out by this one.
-    login(client, make_user())
+    log_in(client, make_user())
 
 
 def test_300_wrong_passwords_from_one_address_are_cut_off_early(client, make_user, rate_limits):
@@ -83,7 +83,7 @@ def test_successful_log_ins_do_not_use_up_attempts(client, make_user, rate_limit
     rate_limits(tight(login={"account": "2 per minute"}))
     user = make_user()
     for _ in range(4):
-        login(client, user)
+        log_in(client, user)
         client.post("/logout")
 
 
@@ -92,7 +92,7 @@ def test_the_limit_lifts_when_its_window_has_passed(client, make_user, rate_limi
     user = make_user()
     assert [wrong_login(client, user.email).status_code for _ in range(3)] == [400, 400, 429]
     time.sleep(2.1)
-    login(client, user)
+    log_in(client, user)
 
 
 def test_registration_password_change_and_top_ups_are_limited(client, user_client, rate_limits):

@@ -2,7 +2,8 @@
 nothing afterwards; "log out everywhere" and a password change end the
 other sessions, remember-me cookies and API tokens."""
 import psycopg2
-from conftest import PASSWORD, login
+
+from tests.support import PASSWORD, log_in
 
 
 def copy_of(app, client):
@@ -29,7 +30,7 @@ def api_token(client, user) -> str:
 
 
 def test_a_session_cookie_replayed_after_logout_is_refused(app, client, make_user):
-    login(client, make_user())
+    log_in(client, make_user())
     stolen = copy_of(app, client)
     assert stolen.get("/account/").status_code == 200  # the copy works while the session lives
     assert client.post("/logout").status_code == 302
@@ -38,7 +39,7 @@ def test_a_session_cookie_replayed_after_logout_is_refused(app, client, make_use
 
 
 def test_a_remember_me_cookie_replayed_after_logout_is_refused(app, client, make_user):
-    login(client, make_user(), remember=True)
+    log_in(client, make_user(), remember=True)
     remembered = client.get_cookie("remember_token").value
     assert remember_only(app, client).get("/account/").status_code == 200  # it logs back in
     client.post("/logout")
@@ -49,9 +50,9 @@ def test_a_remember_me_cookie_replayed_after_logout_is_refused(app, client, make
 
 def test_logout_deletes_the_session_row(app, database, client, make_user):
     user = make_user()
-    login(client, user)
+    log_in(client, user)
     other = app.test_client()
-    login(other, user)
+    log_in(other, user)
     conn = psycopg2.connect(database)
     try:
         with conn.cursor() as cur:
@@ -68,8 +69,8 @@ def test_logout_deletes_the_session_row(app, database, client, make_user):
 def test_log_out_everywhere_ends_every_session_remember_me_and_api_token(app, client, make_user):
     user = make_user()
     laptop, phone = app.test_client(), app.test_client()
-    login(laptop, user)
-    login(phone, user, remember=True)
+    log_in(laptop, user)
+    log_in(phone, user, remember=True)
     closed_browser = remember_only(app, phone)
     token = api_token(client, user)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -83,14 +84,14 @@ def test_log_out_everywhere_ends_every_session_remember_me_and_api_token(app, cl
     for browser in (laptop, phone, closed_browser):
         assert browser.get("/account/").status_code == 302
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    login(app.test_client(), user)  # the account itself is fine
+    log_in(app.test_client(), user)  # the account itself is fine
 
 
 def test_password_change_keeps_this_session_and_ends_the_others(app, client, make_user):
     user = make_user()
-    login(client, user)
+    log_in(client, user)
     other = app.test_client()
-    login(other, user, remember=True)
+    log_in(other, user, remember=True)
     other_remembered = remember_only(app, other)
     token = api_token(app.test_client(), user)
     response = client.post("/account/password", data={"current": PASSWORD, "password": "brand-new-pass",
@@ -103,7 +104,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, client, mak
 
 
 def test_a_forged_or_garbled_session_id_is_just_logged_out(app, client, make_user):
-    login(client, make_user())
+    log_in(client, make_user())
     with client.session_transaction() as session:
         session["_user_id"] = "1:0"  # the old "id:epoch" form, or any guess
     response = client.get("/account/")
