@@ -25,6 +25,7 @@ class User:
     balance: Decimal
     session_epoch: int
     created_at: datetime
+    cart_units: int = 0  # units in the cart, for the header (read with the session user)
 
     is_authenticated = True
     is_active = True
@@ -48,12 +49,17 @@ _USER_COLUMNS = "id, email, first_name, last_name, address, balance, session_epo
 
 
 def load_session_user(session_id: str) -> User | None:
-    """The user for a flask-login id of the form 'id:epoch', if still valid."""
+    """The user for a flask-login id of the form 'id:epoch', if still valid,
+    with the units in their cart: every page's header shows both, so one
+    query per request reads them together."""
     user_id, _, epoch = session_id.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
+    if not (user_id.isdigit() and epoch.isdigit()) or len(user_id) > 18 or len(epoch) > 9:
         return None
-    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s AND session_epoch = %s",
-                       (int(user_id), int(epoch)))
+    row = db.query_one(
+        f"""SELECT {_USER_COLUMNS},
+                   (SELECT coalesce(sum(c.quantity), 0) FROM cart_items c WHERE c.user_id = users.id)
+                       AS cart_units
+            FROM users WHERE id = %s AND session_epoch = %s""", (int(user_id), int(epoch)))
     return User(**row) if row else None
 
 
