@@ -210,11 +210,6 @@ def _composable(statement) -> sql.Composable:
     return statement if isinstance(statement, sql.Composable) else sql.SQL(statement)
 
 
-def execute_many(statement, rows) -> None:
-    with connection().cursor() as cur:
-        psycopg2.extras.execute_batch(cur, statement, rows, page_size=500)
-
-
 @contextmanager
 def transaction(isolation: str | None = None):
     """Run the block in one transaction; commit on success, roll back on error.
