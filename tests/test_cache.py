@@ -8,11 +8,12 @@ import uuid
 
 import psycopg2
 import pytest
-from catalog_support import count_statements
-from conftest import SoukClient, login
 
 from app import create_app
 from app.cache import cache
+from tests.conftest import SoukClient
+from tests.support import count_statements
+from tests.support import log_in as login
 
 BOUND = 1  # seconds: CATALOG_CACHE_SECONDS of the app under test
 

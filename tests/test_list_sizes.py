@@ -3,11 +3,11 @@ stop at a bounded depth, and forgive typos ("did you mean ...")."""
 import re
 
 import pytest
-from catalog_support import add_category, add_offer, add_product, count_statements
 
 from app import db
 from app.models import product as products
 from app.pagination import paginate
+from tests.support import add_category, add_offer, add_product, count_statements
 
 
 @pytest.fixture
