@@ -36,6 +36,8 @@ import time
 
 from flask import current_app, g, make_response, request, session
 from flask_caching import Cache
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 cache = Cache()
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def init_app(app) -> None:
     app.after_request(_private_by_default)
     app.after_request(_note_own_write)
     app.before_request(_serve_page)
+    app.jinja_env.globals.update(csrf_token=_csrf_token, shared_fragment=shared_fragment)
 
 
 def _enabled() -> bool:
@@ -115,6 +118,46 @@ def _note_own_write(response):
     if request.method == "POST" and _enabled() and "_user_id" in session:
         session[_SKIP_UNTIL] = int(time.time()) + current_app.config["CATALOG_CACHE_SECONDS"] + 1
     return response
+
+
+# --- fragments of logged-in pages ---------------------------------------------
+
+# What a fragment holds in place of the viewer's CSRF token: the token is
+# put in when the fragment is served, so one fragment serves every viewer.
+_CSRF_PLACEHOLDER = "souk-csrf-token-placeholder"
+
+
+def _csrf_token() -> str:
+    """csrf_token() in templates: the placeholder while a shared fragment is
+    rendered, else flask-wtf's token."""
+    if g.get("rendering_shared_fragment"):
+        return _CSRF_PLACEHOLDER
+    return generate_csrf()
+
+
+def shared_fragment(*key, caller):
+    """A piece of a page rendered once for everybody and cached like data,
+    for `{% call shared_fragment(name, data...) %}...{% endcall %}`. The
+    key must hold everything the piece depends on besides the URL (which is
+    added): the rows it shows, and whether the viewer owns any of them. It
+    may contain csrf_token(); nothing else of the viewer's."""
+    if not _enabled() or _skipping():
+        return caller()
+    nested = g.get("rendering_shared_fragment", False)  # inside another: it puts the token in
+    cache_key = f"fragment:{_digest((key, request.full_path))}"
+    html = _get(cache_key)
+    if html is None:
+        g.rendering_shared_fragment = True
+        try:
+            html = str(caller())
+        finally:
+            g.rendering_shared_fragment = nested
+        own_token = g.get("csrf_token")
+        if not own_token or own_token not in html:  # a form made its own token: not shareable
+            _set(cache_key, html)
+    if not nested and _CSRF_PLACEHOLDER in html:
+        html = html.replace(_CSRF_PLACEHOLDER, generate_csrf())
+    return Markup(html)
 
 
 # --- guests' pages ------------------------------------------------------------
