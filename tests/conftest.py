@@ -56,7 +56,10 @@ def app(database):
                       "DB_POOL_MAX": 30,
                       # Limits stay on, but far above what any test does from
                       # one address; tests/test_rate_limits.py tightens them.
-                      "RATE_LIMITS": SUITE_RATE_LIMITS})
+                      "RATE_LIMITS": SUITE_RATE_LIMITS,
+                      # Tests change data and read pages at once; tests/test_cache.py
+                      # checks the cache with an app of its own.
+                      "CATALOG_CACHE_SECONDS": 0})
     app.test_client_class = SoukClient
     return app
 

@@ -8,6 +8,7 @@ import psycopg2
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
+from .notification import UNREAD_CAP
 
 
 @cache
@@ -29,6 +30,10 @@ class User:
     address: str
     balance: Decimal
     created_at: datetime
+    # For every page's header, read with the session user
+    # (user_session.user_for_session).
+    cart_units: int = 0
+    unread_notices: int = 0  # counted up to notification.UNREAD_CAP + 1
     # The web session this user object was loaded for (see user_session).
     session_token: str | None = None
 
@@ -53,6 +58,14 @@ class EmailTaken(Exception):
 
 USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at")
 _USER_COLUMNS = ", ".join(USER_COLUMNS)
+# What every page's header shows of the logged-in user besides the columns:
+# units in the cart and unread notices (capped), for users `u`. Read in the
+# one query that loads the session user (user_session.user_for_session).
+HEADER_COUNTS = f"""(SELECT coalesce(sum(c.quantity), 0) FROM cart_items c WHERE c.user_id = u.id)
+                       AS cart_units,
+                   (SELECT count(*) FROM (SELECT 1 FROM notifications n
+                                          WHERE n.user_id = u.id AND n.read_at IS NULL
+                                          LIMIT {UNREAD_CAP + 1}) unread) AS unread_notices"""
 
 
 def get_user(user_id: int) -> User | None:
