@@ -34,10 +34,12 @@ def init_app(app) -> None:
         if app.config["HTTPS"]:
             response.headers["Strict-Transport-Security"] = HSTS
         # Any page made for a logged-in user (account, purchases, cart,
-        # checkout, every seller page, the personal home page) shows what is
-        # theirs: no browser or proxy cache may keep it. One rule here
-        # instead of one per view, so a new private page cannot forget it.
-        if built_for_a_user():
-            response.headers["Cache-Control"] = "no-store"
+        # checkout, every seller page, the catalog with their name and cart
+        # in the header) shows what is theirs: no browser or proxy cache may
+        # keep it. One rule here instead of one per view, so a new private
+        # page cannot forget it. Other answers (versioned chart images, the
+        # API) keep the caching their view chose.
+        if built_for_a_user() and response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "private, no-store"
             response.vary.add("Cookie")
         return response
