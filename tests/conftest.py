@@ -112,7 +112,7 @@ def make_user(app):
 
 
 def login(client, user, password=PASSWORD, remember=False):
-    response = client.post("/login", data={"email": user.email, "password": password,
+    response = client.post("/auth/login", data={"email": user.email, "password": password,
                                            **({"remember": "y"} if remember else {})})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
