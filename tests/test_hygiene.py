@@ -59,9 +59,9 @@ def test_https_setting_makes_cookies_secure_and_sends_hsts(monkeypatch, app, dat
         tls_client = tls_app.test_client()
         assert tls_client.get("/").headers["Strict-Transport-Security"].startswith("max-age=31536000")
         # Over HTTPS, Flask-WTF also wants a same-site Referer (as browsers send).
-        response = tls_client.post("/login", data={"email": make_user().email, "password": PASSWORD,
+        response = tls_client.post("/auth/login", data={"email": make_user().email, "password": PASSWORD,
                                                    "remember": "y"},
-                                   headers={"Referer": "https://localhost/login"})
+                                   headers={"Referer": "https://localhost/auth/login"})
         assert response.status_code == 302, response.get_data(as_text=True)
         cookies = response.headers.getlist("Set-Cookie")
         assert cookies and all("Secure" in cookie for cookie in cookies)

@@ -32,7 +32,7 @@ def tight(**actions) -> dict:
 
 
 def wrong_login(client, email, **kwargs):
-    return client.post("/login", data={"email": email, "password": "not-the-password"}, **kwargs)
+    return client.post("/auth/login", data={"email": email, "password": "not-the-password"}, **kwargs)
 
 
 def test_sixth_wrong_password_for_an_account_gets_429_even_with_the_right_password(
@@ -40,7 +40,7 @@ def test_sixth_wrong_password_for_an_account_gets_429_even_with_the_right_passwo
     rate_limits()  # as shipped: 5 failed log-ins per account per minute
     user = make_user()
     assert [wrong_login(client, user.email).status_code for _ in range(5)] == [400] * 5
-    response = client.post("/login", data={"email": user.email.upper(), "password": PASSWORD})
+    response = client.post("/auth/login", data={"email": user.email.upper(), "password": PASSWORD})
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "Too many attempts" in response.get_data(as_text=True)
@@ -84,7 +84,7 @@ def test_successful_log_ins_do_not_use_up_attempts(client, make_user, rate_limit
     user = make_user()
     for _ in range(4):
         log_in(client, user)
-        client.post("/logout")
+        client.post("/auth/logout")
 
 
 def test_the_limit_lifts_when_its_window_has_passed(client, make_user, rate_limits):
@@ -99,8 +99,8 @@ def test_registration_password_change_and_top_ups_are_limited(client, user_clien
     rate_limits(tight(register={"address": "2 per minute"}, password={"account": "2 per minute"},
                       topup={"account": "2 per minute"}))
     for n in range(2):
-        assert client.post("/register", data={"email": f"r{n}@example.com"}).status_code == 400
-    assert client.post("/register", data={"email": "r9@example.com"}).status_code == 429
+        assert client.post("/auth/register", data={"email": f"r{n}@example.com"}).status_code == 400
+    assert client.post("/auth/register", data={"email": "r9@example.com"}).status_code == 429
     logged_in, _ = user_client()
     wrong = {"current": "not-it", "password": "brand-new-pass", "confirm": "brand-new-pass"}
     assert [logged_in.post("/account/password", data=wrong).status_code for _ in range(3)] == [400, 400, 429]

@@ -33,16 +33,16 @@ def test_a_session_cookie_replayed_after_logout_is_refused(app, client, make_use
     log_in(client, make_user())
     stolen = copy_of(app, client)
     assert stolen.get("/account/").status_code == 200  # the copy works while the session lives
-    assert client.post("/logout").status_code == 302
+    assert client.post("/auth/logout").status_code == 302
     response = stolen.get("/account/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
 def test_a_remember_me_cookie_replayed_after_logout_is_refused(app, client, make_user):
     log_in(client, make_user(), remember=True)
     remembered = client.get_cookie("remember_token").value
     assert remember_only(app, client).get("/account/").status_code == 200  # it logs back in
-    client.post("/logout")
+    client.post("/auth/logout")
     replay = app.test_client()
     replay.set_cookie("remember_token", remembered)
     assert replay.get("/account/").status_code == 302
@@ -58,7 +58,7 @@ def test_logout_deletes_the_session_row(app, database, client, make_user):
         with conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM user_sessions WHERE user_id = %s", (user.id,))
             assert cur.fetchone()[0] == 2
-            client.post("/logout")
+            client.post("/auth/logout")
             cur.execute("SELECT count(*) FROM user_sessions WHERE user_id = %s", (user.id,))
             assert cur.fetchone()[0] == 1  # the other browser stays logged in
     finally:
@@ -79,7 +79,7 @@ def test_log_out_everywhere_ends_every_session_remember_me_and_api_token(app, cl
     assert "Log out everywhere" in page and 'action="/account/logout-everywhere"' in page
     assert laptop.post("/account/logout-everywhere", csrf=False).status_code == 400  # CSRF guarded
     response = laptop.post("/account/logout-everywhere")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
     for browser in (laptop, phone, closed_browser):
         assert browser.get("/account/").status_code == 302
@@ -108,4 +108,4 @@ def test_a_forged_or_garbled_session_id_is_just_logged_out(app, client, make_use
     with client.session_transaction() as session:
         session["_user_id"] = "1:0"  # the old "id:epoch" form, or any guess
     response = client.get("/account/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
