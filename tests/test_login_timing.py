@@ -35,7 +35,7 @@ def test_wrong_password_takes_the_same_time_for_known_and_unknown_emails(client,
     for round_number in range(8):  # interleaved, so load on the machine hits both alike
         for who, email in (("known", user.email), ("unknown", f"nobody-{round_number}@example.com")):
             times[("web", who)].append(timed(lambda email=email: client.post(
-                "/login", data={"email": email, "password": "wrong-password"})))
+                "/auth/login", data={"email": email, "password": "wrong-password"})))
             times[("api", who)].append(timed(lambda email=email: client.post(
                 "/api/v1/tokens", json={"email": email, "password": "wrong-password"})))
     for kind in ("web", "api"):
