@@ -1,6 +1,7 @@
 """POST /api/v1/tokens (log in, get a token) and DELETE /api/v1/tokens/current."""
 from flask import current_app, g, jsonify, request
 
+from ..forms.fields import is_storable_text
 from ..limits import failed, limited
 from ..models import api_token
 from ..models import user as users
@@ -14,7 +15,7 @@ from .auth import token_required, unauthorized
 def create_token():
     email, password = validation.credentials(validation.json_body(request))
     # Text the database cannot hold matches no account (and must not reach it).
-    storable = validation.is_storable_text(email) and validation.is_storable_text(password)
+    storable = is_storable_text(email) and is_storable_text(password)
     user = (users.authenticate(email, password, current_app.config["PASSWORD_HASH_METHOD"])
             if storable else None)
     if user is None:

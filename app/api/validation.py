@@ -53,16 +53,6 @@ def whole_number(value) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def is_storable_text(text: str) -> bool:
-    """False for text PostgreSQL cannot hold: NUL, or lone surrogates that
-    JSON allows but UTF-8 does not."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
 def json_object(mimetype: str, raw: bytes) -> dict:
     """The request body as a JSON object; 415 for another content type,
     400 for anything that is not well-formed JSON holding an object."""

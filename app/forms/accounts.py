@@ -1,9 +1,9 @@
 """Forms of accounts: register, log in, profile, password, money in and out."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from .fields import CleanTextAreaField, CleanTextField, MoneyField
+from .fields import CleanTextAreaField, CleanTextField, EmailTextField, MoneyField, PasswordTextField
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -13,7 +13,7 @@ def _names():
 
 
 class ProfileFields:
-    email = EmailField("Email", [DataRequired("Enter your email."),
+    email = EmailTextField("Email", [DataRequired("Enter your email."),
                                  Length(max=254, message="At most 254 characters."),
                                  Regexp(EMAIL_PATTERN, message="Enter an email like name@example.com.")])
     first_name = CleanTextField("First name", _names())
@@ -22,18 +22,18 @@ class ProfileFields:
 
 
 def _new_password(label: str):
-    return PasswordField(label, [DataRequired("Choose a password."),
+    return PasswordTextField(label, [DataRequired("Choose a password."),
                                  Length(min=8, max=200, message="Use 8 to 200 characters.")])
 
 
 class RegisterForm(ProfileFields, FlaskForm):
     password = _new_password("Password (at least 8 characters)")
-    confirm = PasswordField("Repeat password", [EqualTo("password", message="The passwords differ.")])
+    confirm = PasswordTextField("Repeat password", [EqualTo("password", message="The passwords differ.")])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", [DataRequired("Enter your email."), Length(max=254)])
-    password = PasswordField("Password", [DataRequired("Enter your password."), Length(max=200)])
+    email = EmailTextField("Email", [DataRequired("Enter your email."), Length(max=254)])
+    password = PasswordTextField("Password", [DataRequired("Enter your password."), Length(max=200)])
     remember = BooleanField("Remember me")
 
 
@@ -42,10 +42,10 @@ class ProfileForm(ProfileFields, FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", [DataRequired("Enter your current password."),
+    current = PasswordTextField("Current password", [DataRequired("Enter your current password."),
                                                  Length(max=200)])
     password = _new_password("New password (at least 8 characters)")
-    confirm = PasswordField("Repeat new password", [EqualTo("password", message="The passwords differ.")])
+    confirm = PasswordTextField("Repeat new password", [EqualTo("password", message="The passwords differ.")])
 
 
 class MoneyForm(FlaskForm):

@@ -1,11 +1,10 @@
 """Forms of the cart and checkout."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from ..models.cart import MAX_LINE_QUANTITY
 from ..models.checkout import MAX_KEY_LENGTH
-from .fields import IdField, IntegerText
+from .fields import HiddenTextField, IdField, IntegerText
 
 
 class CartLineForm(FlaskForm):
@@ -14,7 +13,7 @@ class CartLineForm(FlaskForm):
 
     offer_id = IdField("Offer")
     quantity = IntegerText("Quantity", minimum=1, maximum=MAX_LINE_QUANTITY)
-    next = HiddenField()
+    next = HiddenTextField()
 
 
 class RemoveLineForm(FlaskForm):
@@ -25,7 +24,7 @@ class CheckoutForm(FlaskForm):
     """"Place order": only the idempotency key, made when the review page was
     shown, so a second submit of the same page cannot buy twice."""
 
-    idempotency_key = HiddenField(validators=[
+    idempotency_key = HiddenTextField(validators=[
         InputRequired("The order form is incomplete."),
         Length(max=MAX_KEY_LENGTH, message="The order form is incomplete."),
         Regexp(r"^[A-Za-z0-9_-]+$", message="The order form is incomplete.")])

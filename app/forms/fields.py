@@ -1,14 +1,18 @@
 """The custom form fields every area shares: cleaned text, money, whole
 numbers and ids, dates, a category and a star rating.
 
-Text: every text a form reads goes through `clean_text` (the CleanText
-fields, and the search boxes through app/views/helpers.search_arg), so what
-form text may hold is decided here and nowhere else."""
+Text: every field that reads text is a TextField (a StorableText), which
+refuses text PostgreSQL cannot store (NUL, lone surrogates) with a field
+error before any other check, so such text never reaches a query; the
+CleanText fields also trim it. Search boxes read outside forms go through
+`clean_text` (app/views/helpers.search_arg). What form text may hold is
+decided here and nowhere else (tests/test_form_fuzz.py walks every form to
+keep it so)."""
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextArea
@@ -26,25 +30,71 @@ STAR_CHOICES = [SelectChoice(value, label) for value, label in (
     ("2", "2 stars: poor"), ("1", "1 star: bad"))]
 
 
+CANNOT_STORE = "This text has a character that cannot be saved (such as a NUL byte). Remove it and try again."
+
+
+def is_storable_text(text: str) -> bool:
+    """False for text PostgreSQL cannot hold: NUL, or lone surrogates (which
+    JSON allows but UTF-8 does not)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def clean_text(text):
-    """Trimmed text without NUL characters (PostgreSQL text cannot hold them)."""
+    """Trimmed text without NUL characters, for search boxes read outside a
+    form: there a NUL is dropped rather than refused."""
     return text.replace("\x00", "").strip() if isinstance(text, str) else text
 
 
-class CleanTextField(StringField):
-    """One line of text, cleaned by clean_text before it is validated."""
+def _trim(text):
+    return text.strip() if isinstance(text, str) else text
+
+
+class StorableText:
+    """Mixed into every field that reads text: text PostgreSQL cannot store
+    is a field error, checked before the field's own checks (which cannot
+    skip it by overriding pre_validate)."""
+
+    def validate(self, form, extra_validators=()):
+        if isinstance(self.data, str) and not is_storable_text(self.data):
+            self.errors = [*self.process_errors, CANNOT_STORE]
+            return False
+        return super().validate(form, extra_validators)
+
+
+class TextField(StorableText, StringField):
+    """A text input; the base of every text field of the site."""
+
+
+class EmailTextField(StorableText, EmailField):
+    """An email input."""
+
+
+class PasswordTextField(StorableText, PasswordField):
+    """A password input (never rendered back with its value)."""
+
+
+class HiddenTextField(StorableText, HiddenField):
+    """A hidden input."""
+
+
+class CleanTextField(TextField):
+    """One line of text, trimmed before it is validated."""
 
     def __init__(self, label=None, validators=None, filters=(), **kwargs):
-        super().__init__(label, validators, filters=(clean_text, *filters), **kwargs)
+        super().__init__(label, validators, filters=(_trim, *filters), **kwargs)
 
 
 class CleanTextAreaField(CleanTextField):
-    """Several lines of text, cleaned by clean_text."""
+    """Several lines of text, trimmed."""
 
     widget = TextArea()
 
 
-class MoneyField(StringField):
+class MoneyField(TextField):
     """An amount of money: positive, at most two decimals, at most MAX_MONEY.
     Kept as text so a wrong value is shown back exactly as typed."""
 
@@ -80,7 +130,7 @@ class OptionalMoneyField(MoneyField):
         super().pre_validate(form)
 
 
-class IntegerText(StringField):
+class IntegerText(TextField):
     """A whole number in a range, kept as text so bad input is shown back."""
 
     def __init__(self, label=None, validators=None, minimum: int = 0, maximum: int = 1_000_000, **kwargs):
@@ -118,7 +168,7 @@ class DayField(DateField):
             raise ValueError("Enter a date like 2026-01-31.") from exc
 
 
-class UtcDateTimeField(StringField):
+class UtcDateTimeField(TextField):
     """A date and time in UTC, typed as 2026-11-21T14:05 (what a
     datetime-local input sends); kept as text so bad input is shown back."""
 
