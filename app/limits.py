@@ -12,11 +12,13 @@ from flask_login import current_user
 
 from .errors import error_response
 
-limiter = Limiter(key_func=lambda: request.remote_addr or "unknown")
-
 
 def _address() -> str:
+    """The client's address (behind proxies, as SOUK_TRUSTED_PROXIES reads it)."""
     return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=_address)
 
 
 def _email() -> str:
