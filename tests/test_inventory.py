@@ -35,9 +35,10 @@ def test_inventory_lists_own_offers_newest_first(stock):
     assert 'href="/sell/new">Sell a new product</a>' in html
     assert '<a href="/sell/inventory">Inventory</a>' in html  # the selling header
     for offer_id in stock["offers"].values():
-        assert f'<label for="price-{offer_id}">Price</label>' in html
-        assert f'<label for="quantity-{offer_id}">Stock</label>' in html
-    assert "<button>Save</button>" in html and '<button class="danger">Stop selling</button>' in html
+        assert f'<label for="price-{offer_id}">Price<span class="sr"> of ' in html
+        assert f'<label for="quantity-{offer_id}">Stock<span class="sr"> of ' in html
+    assert "<button>Save<span class=\"sr\"> the price and stock of " in html
+    assert '<button class="danger">Stop selling' in html
 
 
 def test_header_links_to_the_inventory(stock):
@@ -148,7 +149,7 @@ def test_stop_selling_keeps_past_orders(app, stock, make_user):
     assert "Currently unavailable" in product_page and "/cart/add" not in product_page
     html = stock["client"].get("/sell/inventory").get_data(as_text=True)
     assert "You stopped selling “Blue Mug”." in html
-    assert f'Stopped · <a href="/products/{product_id}/sell">Sell again</a>' in html
+    assert f'Stopped · <a href="/products/{product_id}/sell">Sell again<span class="sr">: Blue Mug</span></a>' in html
     assert offer_id not in offer_ids(html)
 
 

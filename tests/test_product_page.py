@@ -20,7 +20,7 @@ def product(app, make_user):
 def offer_rows(html: str) -> list[str]:
     """The rows of the offers box, in order."""
     box = html.split('id="offers-heading"')[1].split("</section>")[0]
-    return re.findall(r"<tr>(.*?)</tr>", box, re.S)[1:]
+    return re.findall(r"<tr[^>]*>(.*?)</tr>", box, re.S)[1:]
 
 
 def test_product_page_shows_details_and_offers_cheapest_first(app, client, make_user, product):
@@ -52,10 +52,11 @@ def test_every_buyable_offer_has_an_add_to_cart_form(app, client, make_user, pro
     assert '<form method="post" action="/cart/add"' in row
     assert re.search(r'name="csrf_token" value="[^"]+"', row)
     assert f'<input type="hidden" name="offer_id" value="{offer_id}">' in row
-    assert f'<input type="hidden" name="next" value="{product["url"]}?offers_page=1">' in row
-    assert f'<label for="qty-{offer_id}">Quantity</label>' in row
+    # Back to this row after adding; the controls name the product and seller.
+    assert f'<input type="hidden" name="next" value="{product["url"]}?offers_page=1#offer-{offer_id}">' in row
+    assert f'<label for="qty-{offer_id}">Quantity<span class="sr"> of Cast Iron Skillet from Test User</span>' in row
     assert f'id="qty-{offer_id}" name="quantity" type="number" value="1" min="1" max="4"' in row
-    assert "<button>Add to cart</button>" in row
+    assert '<button>Add to cart<span class="sr">: Cast Iron Skillet from Test User</span></button>' in row
 
 
 def test_the_viewers_own_offer_is_marked_and_not_buyable(app, client, make_user, product, login):
