@@ -158,10 +158,12 @@ def main() -> None:
     for name, path in pages:
         at_phone, at_desktop = widths[name]["phone"], widths[name]["desktop"]
         too_wide += at_phone > phone
-        print(f"{name:<20} {path:<28} {at_phone:>7} {at_desktop:>8}{'  WIDER THAN THE PHONE' if at_phone > phone else ''}")
+        warning = "  WIDER THAN THE PHONE" if at_phone > phone else ""
+        print(f"{name:<20} {path:<28} {at_phone:>7} {at_desktop:>8}{warning}")
     print(f"{too_wide} of {len(pages)} pages wider than {phone} px")
     if saved:
-        print(f"screenshots: {len(SHOTS) * len(VIEWPORTS)} PNGs, {saved / 1024:.0f} KB in {OUT.relative_to(ROOT)}/")
+        count = len(SHOTS) * len(VIEWPORTS)
+        print(f"screenshots: {count} PNGs, {saved / 1024:.0f} KB in {OUT.relative_to(ROOT)}/")
     if args.axe:
         print("\n".join(violations) or "axe-core: no violations")
     sys.exit(1 if too_wide or violations else 0)

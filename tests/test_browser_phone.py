@@ -3,7 +3,6 @@ fits a 360-px screen without sideways scrolling, its controls are tap
 targets of at least 24 x 24 px, no date wraps mid-number and the header
 stays compact. A new page joins the walk by adding its URL to PAGES."""
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 

@@ -59,9 +59,10 @@ def test_every_buyable_offer_has_an_add_to_cart_form(app, client, user_client, m
     assert f'<input type="hidden" name="offer_id" value="{offer_id}">' in row
     # Back to this row after adding; the controls name the product and seller.
     assert f'<input type="hidden" name="next" value="{product["url"]}?offers_page=1#offer-{offer_id}">' in row
-    assert f'<label for="qty-{offer_id}">Quantity<span class="sr"> of Cast Iron Skillet from Test User</span>' in row
+    names = "Cast Iron Skillet from Test User"
+    assert f'<label for="qty-{offer_id}">Quantity<span class="sr"> of {names}</span>' in row
     assert f'id="qty-{offer_id}" name="quantity" type="number" value="1" min="1" max="4"' in row
-    assert '<button>Add to cart<span class="sr">: Cast Iron Skillet from Test User</span></button>' in row
+    assert f'<button>Add to cart<span class="sr">: {names}</span></button>' in row
 
 
 def test_the_viewers_own_offer_is_marked_and_not_buyable(app, client, make_user, product, login):
