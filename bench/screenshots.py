@@ -68,20 +68,21 @@ def page_list(ids: dict) -> list[tuple[str, str]]:
         ("history", "/purchases/"), ("account", "/account/"), ("edit profile", "/account/edit"),
         ("spending", "/account/analytics"), ("reviews written", "/account/reviews"),
         ("seller page", f"/users/{ids['seller']}"), ("inventory", "/sell/inventory"),
-        ("new product", "/sell/new"), ("seller orders", "/sell/orders"), ("flash sales", "/sell/sales/"),
+        ("new product", "/sell/inventory/new"), ("inbox", "/inbox/"), ("seller orders", "/sell/orders"),
+        ("flash sales", "/sell/sales/"),
         ("choose sale offer", "/sell/sales/new"), ("sales analytics", "/sell/analytics"),
         ("reviews about me", "/sell/reviews"),
     ]
     if ids["purchase"]:
         pages.append(("purchase", f"/purchases/{ids['purchase']}"))
     if ids["offer"]:
-        pages += [("edit offer", f"/sell/offers/{ids['offer']}/edit"),
+        pages += [("edit offer", f"/sell/inventory/{ids['offer']}/edit"),
                   ("new flash sale", f"/sell/sales/new/{ids['offer']}")]
     return pages
 
 
 def log_in_and_fill_cart(page, base: str, email: str, password: str, product_path: str) -> None:
-    page.goto(base + "/login")
+    page.goto(base + "/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
     with page.expect_navigation():

@@ -168,7 +168,7 @@ def test_rating_captions_read_as_sentences(app, user_client, make_offer):
     buyer_client, buyer = user_client()
     offer = make_offer(seller=seller)
     make_purchase(app, buyer, [(offer, 1)])
-    assert buyer_client.post(f"/users/{seller.id}/reviews/new",
+    assert buyer_client.post(f"/reviews/seller/{seller.id}/new",
                              data={"review-rating": "5", "review-body": "Quick."}).status_code == 302
     html = client.get("/sell/reviews").get_data(as_text=True)
     assert "How many ratings you got, by number of stars" in html and "you has" not in html
@@ -179,7 +179,7 @@ def test_deleting_a_review_asks_first_without_a_script(app, user_client, make_of
     offer = make_offer(name="Blue Kettle")
     make_purchase(app, buyer, [(offer, 1)])
     product = f"/products/{offer['product_id']}"
-    assert client.post(f"{product}/reviews/new",
+    assert client.post(f"/reviews/product/{offer['product_id']}/new",
                        data={"review-rating": "4", "review-body": "Fine."}).status_code == 302
     review_id = db_value(app, "SELECT id FROM product_reviews")
     ask_url = f"/reviews/product/{review_id}/delete"

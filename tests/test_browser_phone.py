@@ -18,10 +18,11 @@ PHONE = {"width": 360, "height": 740}
 PAGES = [
     "/", "/search?q=casserole", "/search?q=casserole&sort=price_asc&in_stock=y", "/c/kitchen",
     "/products/{sale_product}", "/products/{rug_product}", "/users/{seller}", "/users/{shopper}",
-    "/cart", "/checkout", "/purchases/", "/purchases/{purchase}",
+    "/cart", "/checkout", "/purchases/", "/purchases/{purchase}", "/inbox/",
     "/account/", "/account/edit", "/account/password", "/account/analytics", "/account/reviews",
-    "/products/{sale_product}/reviews/new", "/users/{seller}/reviews/new",
-    "/sell/inventory", "/sell/new", "/products/{sale_product}/sell", "/sell/offers/{offer}/edit",
+    "/reviews/product/{sale_product}/new", "/reviews/seller/{seller}/new",
+    "/sell/inventory", "/sell/inventory/new", "/sell/inventory/new/{sale_product}",
+    "/sell/inventory/{offer}/edit", "/sell/inventory/{offer}/stop",
     "/sell/orders", "/sell/orders?status=open", "/sell/sales/", "/sell/sales/new",
     "/sell/sales/new/{offer}", "/sell/analytics", "/sell/reviews",
 ]
@@ -64,7 +65,7 @@ def shop(app, make_user, make_offer, user_client):
     purchase = make_purchase(app, shopper, [(casserole, 2), (cheaper, 1)])
     make_purchase(app, make_user(first_name="Maximiliana", last_name="Featherstonehaugh"), [(rug, 3)])
     make_purchase(app, make_user(), [(rug, 1)])
-    for path in (f"/products/{casserole['product_id']}/reviews/new", f"/users/{seller.id}/reviews/new"):
+    for path in (f"/reviews/product/{casserole['product_id']}/new", f"/reviews/seller/{seller.id}/new"):
         response = client.post(path, data={"review-rating": "4", "review-body": "Heavy and even."})
         assert response.status_code == 302, path
     for offer in (casserole, cheaper):
@@ -77,7 +78,7 @@ def shop(app, make_user, make_offer, user_client):
 def test_every_page_fits_a_360_px_phone(page, live_server, shop):
     shopper, ids = shop
     page.set_viewport_size(PHONE)
-    page.goto(f"{live_server}/login")
+    page.goto(f"{live_server}/auth/login")
     page.fill("#email", shopper.email)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
