@@ -149,8 +149,8 @@ def test_stop_selling_keeps_past_orders(app, stock, make_user):
     assert "Currently unavailable" in product_page and "/cart/add" not in product_page
     html = stock["client"].get("/sell/inventory").get_data(as_text=True)
     assert "You stopped selling “Blue Mug”." in html
-    sell_again = f'<a href="/sell/inventory/new/{product_id}">Sell again<span class="sr">: Blue Mug</span></a>'
-    assert f"Stopped · {sell_again}" in html
+    sell_again = f'<a href="/sell/inventory/new/{product_id}">Sell again<span class="sr">: Blue Mug</span>'
+    assert f"Stopped · {sell_again}</a>" in html
     assert offer_id not in offer_ids(html)
 
 
