@@ -38,12 +38,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     login_manager.user_loader(load_session_user)
 
-    from . import assets, errors, templating
+    from . import assets, errors, jobs, templating
     from .views import register_blueprints
 
     errors.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
+    jobs.init_app(app)
     register_blueprints(app)
 
     @app.after_request
