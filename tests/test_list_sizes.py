@@ -122,3 +122,10 @@ def test_renamed_products_add_their_words(app, client, make_user):
         db.execute("UPDATE products SET name = 'Watering Bucket' WHERE id = %s", (product_id,))
         assert db.query_value("SELECT count(*) FROM search_words WHERE word IN ('watering', 'bucket')") == 2
     assert "Showing results for “<strong>watering</strong>”" in text(client.get("/search?q=waterin"))
+
+
+def test_the_api_serves_the_same_bounded_depth(client, books):
+    last = client.get("/api/v1/products?category=gadgets&per_page=100&page=2").get_json()
+    assert len(last["items"]) == 100 and last["has_next"] is False and last["next"] is None
+    deep = client.get("/api/v1/products?category=gadgets&per_page=100&page=3")
+    assert deep.status_code == 200 and deep.get_json()["items"] == []
