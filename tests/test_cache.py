@@ -90,6 +90,7 @@ def test_a_guest_page_is_served_from_the_cache_with_validators(cached_app, teapo
     statements = count_statements(monkeypatch)
     first = guest.get(teapot["pages"][-1])
     assert first.status_code == 200 and statements
+    assert first.headers["Cache-Control"] == f"public, max-age={BOUND}"
     statements.clear()
     again = guest.get(teapot["pages"][-1])
     assert again.get_data() == first.get_data() and statements == []  # no SQL at all
