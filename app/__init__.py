@@ -35,7 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     login_manager.user_loader(user_for_session)
 
-    from . import assets, errors, jobs, limits, security, serving, templating
+    from . import assets, errors, limits, security, serving, templating
 
     errors.init_app(app)
     limits.init_app(app)
@@ -43,7 +43,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     serving.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
-    jobs.init_app(app)
     app.url_map.converters["id"] = IdConverter  # <id:name>: a database id, see ids.py
     register_blueprints(app)
 
