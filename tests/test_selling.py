@@ -70,7 +70,10 @@ def test_new_product_form_errors(app, user_client, kitchen, field, bad, message)
 
 def test_new_product_keeps_text_safe(app, user_client, kitchen):
     client, _ = user_client()
-    name = "<script>x</script> 'Quoted' \x00name"
+    refused = client.post("/sell/inventory/new", data=new_product(kitchen, name="A \x00name"))
+    assert refused.status_code == 400 and "not allowed (a NUL byte)" in refused.get_data(as_text=True)
+    assert rows(app, "SELECT id FROM products") == []
+    name = "<script>x</script> 'Quoted' name"
     client.post("/sell/inventory/new", data=new_product(kitchen, name=name, description="Line one\nline two"))
     product = rows(app, "SELECT id, name FROM products")[0]
     assert product["name"] == "<script>x</script> 'Quoted' name"

@@ -30,7 +30,7 @@ STAR_CHOICES = [SelectChoice(value, label) for value, label in (
     ("2", "2 stars: poor"), ("1", "1 star: bad"))]
 
 
-CANNOT_STORE = "This text has a character that cannot be saved (such as a NUL byte). Remove it and try again."
+CANNOT_STORE = "This text has a character that is not allowed (a NUL byte). Remove it and try again."
 
 
 def is_storable_text(text: str) -> bool:
