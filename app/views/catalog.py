@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..catalog_forms import MAX_QUERY, FiltersForm, ProductForm, category_choices, category_filter_choices
 from ..models import category as categories
 from ..models import offer as offers
+from ..models import photo as photos
 from ..models import product as products
 from ..pagination import page_arg, paginate
 from .reviews import product_reviews_context
@@ -83,7 +84,7 @@ def product_context(product: dict) -> dict:
     number = page_arg("offers_page")
     rows = offers.offers_for_product(product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
-            "reviews": product_reviews_context(product["id"])}
+            "photos": photos.product_photos(product["id"]), "reviews": product_reviews_context(product["id"])}
 
 
 @bp.route(f"/products/{PRODUCT_ID}")
