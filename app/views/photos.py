@@ -2,9 +2,9 @@
 for ever since the hash names their content) and a product's photos page,
 where its creator uploads, reorders and removes them (/photos/products/<id>).
 
-Also, for every page: `save_data` in templates (the browser sent
-`Save-Data: on`, so lists leave thumbnails out) and `Vary: Save-Data` on
-HTML, so a cache never hands a page without thumbnails to another browser."""
+Also `Vary: Save-Data` on every HTML page: with `Save-Data: on` lists
+leave their thumbnails out (templating.save_data), so a cache must never
+hand that page to another browser."""
 import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -24,11 +24,6 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # The form's own fields and the multipart envelope around the file.
 UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 TOO_LARGE = f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-
-
-@bp.app_context_processor
-def save_data_flag() -> dict:
-    return {"save_data": request.headers.get("Save-Data", "").strip().lower() == "on"}
 
 
 @bp.after_app_request
