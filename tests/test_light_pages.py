@@ -25,7 +25,7 @@ def test_stylesheet_is_versioned_and_cached_for_a_year(client):
     # The same for every visitor: a changed session cookie must not make
     # browsers fetch it again.
     assert "cookie" not in response.headers.get("Vary", "").lower()
-    assert len(response.get_data()) < 1500
+    assert len(response.get_data()) < 2048  # small: one round trip on a slow phone
     for stale in ("/static/style.css?v=0000000000", "/static/style.css"):
         assert YEAR not in client.get(stale).headers["Cache-Control"]
 

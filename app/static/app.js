@@ -76,7 +76,14 @@
   showWaiting();
   send();
 
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
+  // register() fetches /sw.js each time: only when no worker runs, else
+  // an update check at most hourly (a new deployment is a new worker).
+  const sw = navigator.serviceWorker, checked = +localStorage.getItem("souk-sw-checked") || 0;
+  if (sw && !sw.controller) sw.register("/sw.js");
+  else if (sw && Date.now() - checked > 3600e3) {
+    localStorage.setItem("souk-sw-checked", Date.now());
+    sw.getRegistration().then((r) => r?.update());
+  }
 
   const list = document.getElementById("saved-pages");
   if (list && window.caches) {
