@@ -12,13 +12,12 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..assets import YEAR
+from ..forms.photos import PhotoForm
 from ..images import MAX_UPLOAD_BYTES, VARIANTS, BadImage, web_sizes
 from ..models import photo as photos
 from ..models import product as products
-from ..photo_forms import PhotoForm
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
-PRODUCT_ID = f"<int(min=1, max={2**63 - 1}):product_id>"
 POSITION = f"<int(min=1, max={photos.MAX_PER_PRODUCT}):position>"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # The form's own fields and the multipart envelope around the file.
@@ -81,7 +80,7 @@ def upload_too_large(exc):
     return _manage_page(_own_product(product_id), form, 413)
 
 
-@bp.route(f"/products/{PRODUCT_ID}", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>", methods=["GET", "POST"])
 @login_required
 def manage(product_id: int):
     product = _own_product(product_id)
@@ -101,7 +100,7 @@ def manage(product_id: int):
     return redirect(url_for(".manage", product_id=product_id))
 
 
-@bp.route(f"/products/{PRODUCT_ID}/{POSITION}/<any(earlier, later):direction>", methods=["POST"])
+@bp.route(f"/products/<id:product_id>/{POSITION}/<any(earlier, later):direction>", methods=["POST"])
 @login_required
 def move(product_id: int, position: int, direction: str):
     _own_product(product_id)
@@ -112,7 +111,7 @@ def move(product_id: int, position: int, direction: str):
     return redirect(url_for(".manage", product_id=product_id))
 
 
-@bp.route(f"/products/{PRODUCT_ID}/{POSITION}/remove", methods=["POST"])
+@bp.route(f"/products/<id:product_id>/{POSITION}/remove", methods=["POST"])
 @login_required
 def remove(product_id: int, position: int):
     _own_product(product_id)
