@@ -188,6 +188,17 @@ def test_huge_file_gets_a_form_error_not_a_crash(app, seller_product):
     assert photo_rows(app) == 0
 
 
+def test_huge_file_to_someone_elses_product_is_a_413_page(app, user_client, seller_product, client):
+    _, product_id = seller_product
+    other, _ = user_client()
+    huge = image_bytes() + b"\x00" * (MAX_UPLOAD_BYTES + 128 * 1024)
+    for sender in (other, client):
+        response = upload(sender, product_id, huge)
+        assert response.status_code == 413 and "larger than 8 MB" in response.get_data(as_text=True)
+        assert 'type="file"' not in response.get_data(as_text=True)
+    assert photo_rows(app) == 0
+
+
 def test_gps_and_camera_metadata_are_stripped(app, seller_product):
     seller, product_id = seller_product
     exif = Image.Exif()

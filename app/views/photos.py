@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..assets import YEAR
+from ..errors import error_response
 from ..forms.photos import PhotoForm
 from ..images import MAX_UPLOAD_BYTES, VARIANTS, BadImage, web_sizes
 from ..models import photo as photos
@@ -72,12 +73,16 @@ def _manage_page(product: dict, form: PhotoForm, status: int = 200):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(exc):
+    """The upload form again with the error, for the product's creator; an
+    error page for anyone else (nothing may be raised from here)."""
     product_id = (request.view_args or {}).get("product_id")
-    if request.endpoint != "photos.manage" or product_id is None or not current_user.is_authenticated:
-        return render_template("error.html", status=413, title="Too large", message=TOO_LARGE), 413
+    uploading = request.endpoint == "photos.manage" and product_id and current_user.is_authenticated
+    product = products.product_details(product_id, current_user.id) if uploading else None
+    if product is None or product["creator_id"] != current_user.id:
+        return error_response(413, TOO_LARGE)
     form = PhotoForm(formdata=None)
     form.photo.errors = [TOO_LARGE]
-    return _manage_page(_own_product(product_id), form, 413)
+    return _manage_page(product, form, 413)
 
 
 @bp.route("/products/<id:product_id>", methods=["GET", "POST"])
