@@ -28,6 +28,7 @@ click it waits until the network is idle (lazy photos in view loaded).
 """
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -62,6 +63,7 @@ class PageLoad:
     url: str
     bytes: int = 0
     requests: int = 0
+    paths: list[str] = field(default_factory=list)  # what was asked, in order
     redirected_from: str | None = None
 
 
@@ -81,6 +83,7 @@ class Journey:
 
 
 REQUEST_LINE_END = b" HTTP/1.1\r\n"
+REQUEST_PATH = re.compile(rb"(?:GET|POST|HEAD) (\S+) HTTP/1\.1\r\n")
 
 
 class Relay:
@@ -96,6 +99,7 @@ class Relay:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.received = self.requests = 0
+        self.paths: list[str] = []
         self.save_data = save_data
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -119,6 +123,7 @@ class Relay:
                         self.received += len(data)
                     else:  # a request line ends " HTTP/1.1\r\n"; keep a tail for lines split across reads
                         self.requests += (tail + data).count(REQUEST_LINE_END)
+                        self.paths += [path.decode() for path in REQUEST_PATH.findall(data)]
                         tail = data[-16:]
                         if self.save_data:
                             data = data.replace(REQUEST_LINE_END, REQUEST_LINE_END + b"Save-Data: on\r\n")
@@ -132,11 +137,11 @@ class Relay:
                 except OSError:
                     pass
 
-    def take(self) -> tuple[int, int]:
-        """Bytes received and requests made since the last call."""
+    def take(self) -> tuple[int, int, list[str]]:
+        """Bytes received, requests made and their paths since the last call."""
         with self.lock:
-            taken = self.received, self.requests
-            self.received = self.requests = 0
+            taken = self.received, self.requests, self.paths
+            self.received, self.requests, self.paths = 0, 0, []
         return taken
 
     def close(self):
@@ -169,9 +174,10 @@ def _settle(page, relay: Relay, journey: Journey) -> None:
     """Wait until the page and what it loads are done; charge the bytes to it."""
     page.wait_for_load_state("networkidle")
     load = journey.pages[-1]
-    received, requests = relay.take()
+    received, requests, paths = relay.take()
     load.bytes += received
     load.requests += requests
+    load.paths += paths
 
 
 def _click(page, journey: Journey, locator, action: str) -> None:

@@ -8,7 +8,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, make_response, render_template
+from flask import Blueprint, current_app, make_response, render_template, request
 
 bp = Blueprint("offline", __name__)
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -30,9 +30,11 @@ def service_worker():
     source = (Path(current_app.static_folder) / "sw.js").read_text()
     response = make_response(f'"use strict";\nconst V = "{deployment()}";\n{source}')
     response.mimetype = "text/javascript"
-    # Browsers check a worker for updates anyway; never let a cache delay that.
+    # Browsers ask for the worker again after navigations (its update
+    # check): never from a cache, but a 304 when the deployment is the same.
     response.cache_control.no_cache = True
-    return response
+    response.set_etag(deployment())
+    return response.make_conditional(request)
 
 
 @bp.route("/offline")
