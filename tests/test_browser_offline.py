@@ -22,7 +22,7 @@ def test_visited_pages_open_offline_and_an_offline_add_to_cart_is_sent_later(pag
     page.click("main button:has-text('Log in')")
     expect(page.locator("header")).to_contain_text("Olu")
     # The worker controls the pages opened once it is active.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.goto(f"{live_server}/products/{lamp['product_id']}")
     page.goto(f"{live_server}/products/{rug['product_id']}")
     expect(page.locator("h1")).to_have_text("Wool Rug")
