@@ -53,8 +53,20 @@ def register_blueprints(app: Flask) -> None:
     """Every area of the site, one line each; README's table maps each URL
     prefix to its module, models and templates."""
     from . import api
-    from .views import (auth, cart, catalog, checkout, health, inbox, main, offline, photos, purchases,
-                        reviews, users)
+    from .views import (
+        auth,
+        cart,
+        catalog,
+        checkout,
+        health,
+        inbox,
+        main,
+        offline,
+        photos,
+        purchases,
+        reviews,
+        users,
+    )
     from .views.account import analytics as account_analytics
     from .views.account import profile as account_profile
     from .views.account import reviews as account_reviews
