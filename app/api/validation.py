@@ -189,3 +189,41 @@ def search_arg(args: Mapping) -> str:
     if len(q) > MAX_QUERY_LENGTH:
         raise invalid({"q": f"At most {MAX_QUERY_LENGTH} characters."})
     return q
+
+
+def optional_id(body: dict, name: str) -> int | None:
+    """An optional id field (e.g. the address of an order)."""
+    if body.get(name) is None:
+        return None
+    value = whole_number(body.get(name))
+    if value is None or not 1 <= value <= MAX_ID:
+        raise invalid({name: "A positive whole number, or leave it out."})
+    return value
+
+
+def return_request(body: dict) -> tuple[dict[int, int], str]:
+    """({line_id: units}, reason) of a return request, all checked."""
+    reason = text_field(body, "reason", 1000)
+    if "\x00" in reason:
+        raise invalid({"reason": "Cannot contain a NUL character."})
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not lines or len(lines) > MAX_ORDER_ITEMS:
+        raise invalid({"lines": f"Required, as a list of 1 to {MAX_ORDER_ITEMS} lines."})
+    errors, quantities = {}, {}
+    for index, item in enumerate(lines):
+        where = f"lines[{index}]"
+        if not isinstance(item, Mapping):
+            errors[where] = 'Each line must be an object {"line_id": ..., "quantity": ...}.'
+            continue
+        line_id, quantity = whole_number(item.get("line_id")), whole_number(item.get("quantity"))
+        if line_id is None or not 1 <= line_id <= MAX_ID:
+            errors[f"{where}.line_id"] = "Required, as a positive whole number."
+        elif line_id in quantities:
+            errors[f"{where}.line_id"] = f"Line {line_id} appears more than once."
+        if quantity is None or not 1 <= quantity <= MAX_LINE_QUANTITY:
+            errors[f"{where}.quantity"] = f"Required, as a whole number from 1 to {MAX_LINE_QUANTITY}."
+        if f"{where}.line_id" not in errors and f"{where}.quantity" not in errors:
+            quantities[line_id] = quantity
+    if errors:
+        raise invalid(errors)
+    return quantities, reason

@@ -1,7 +1,7 @@
 """Purchases as the buyer sees them and orders as each seller sees them,
 with their states, refunds and returns. The moves between states are in
 models/order_state.py."""
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from .. import db
 from . import order_state
@@ -171,3 +171,40 @@ def seller_money(seller_id: int) -> dict:
     return db.query_one(
         """SELECT coalesce(sum(held_amount), 0) AS pending, count(*) AS orders FROM orders
            WHERE seller_id = %s AND state IN ('placed', 'shipped')""", (seller_id,))
+
+
+def order_for_buyer(buyer_id: int, order_id: int) -> dict | None:
+    """One seller's order of the buyer's purchases with its lines, refunds,
+    returns and the seller's name, or None when it is not the buyer's."""
+    orders = db.query(
+        f"""SELECT {_ORDER_COLUMNS}, u.first_name || ' ' || u.last_name AS seller_name
+            FROM orders o JOIN users u ON u.id = o.seller_id
+            WHERE o.id = %s AND o.buyer_id = %s""", (order_id, buyer_id))
+    return _with_details(orders)[0] if orders else None
+
+
+def purchase_of_order(buyer_id: int, order_id: int) -> int | None:
+    """The purchase an order of the buyer belongs to (None: not theirs)."""
+    return db.query_value("SELECT purchase_id FROM orders WHERE id = %s AND buyer_id = %s", (order_id, buyer_id))
+
+
+def order_of_return(seller_id: int, return_id: int) -> int | None:
+    """The order a return request to this seller is about (None: not theirs)."""
+    return db.query_value("SELECT order_id FROM return_requests WHERE id = %s AND seller_id = %s",
+                          (return_id, seller_id))
+
+
+def with_actions(orders: list[dict], role: str, window_days: int) -> list[dict]:
+    """Add to each order (rows of this module) `actions`, what `role`
+    ('buyer' or 'seller') may do with it now, `return_until` (the last day
+    a return may be asked, or None) and, for an open return, its refund."""
+    now = datetime.now(UTC)
+    for order in orders:
+        order["actions"] = order_state.actions_for(order, role, now, window_days)
+        order["return_until"] = (order["delivered_at"] + timedelta(days=window_days)
+                                 if order["delivered_at"] else None)
+        if order["open_return"]:
+            prices = {line["id"]: line["unit_price"] for line in order["lines"]}
+            order["open_return"]["refund_due"] = sum(prices[line["line_id"]] * line["quantity"]
+                                                     for line in order["open_return"]["lines"])
+    return orders
