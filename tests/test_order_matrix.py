@@ -5,8 +5,8 @@ deliver -> return refused), with every invariant checked after every step."""
 import re
 from decimal import Decimal
 
-from conftest import login
-from invariants import assert_invariants
+from tests.support import log_in as login
+from tests.support import assert_invariants
 
 from app import db
 from app.models import shipping

@@ -4,8 +4,8 @@ fulfilled one as delivered, and the money invariants hold afterwards."""
 import secrets
 
 import psycopg2
-from conftest import _server_dsn
-from invariants import violations
+from tests.conftest import _server_dsn
+from tests.support import violations
 
 from app import db
 

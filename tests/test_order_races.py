@@ -4,8 +4,8 @@ own). Each race must end in exactly one outcome, never a 5xx, with money
 moved once and every invariant holding."""
 from decimal import Decimal
 
-from invariants import assert_invariants
-from test_concurrency import Shopper, run_all
+from tests.support import assert_invariants
+from tests.test_concurrency import Shopper, run_all
 
 from app import db
 from app.models import checkout, order_return, order_state

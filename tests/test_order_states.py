@@ -5,7 +5,7 @@ with the money and stock invariants."""
 from decimal import Decimal
 
 import pytest
-from invariants import assert_invariants
+from tests.support import assert_invariants
 
 from app import db
 from app.models import checkout, order_return, order_state, shipping
