@@ -104,7 +104,10 @@ def test_auto_release_racing_cancel_and_confirm(app, database, live_server, make
         order = placed_order(app, buyer, seller, offer)
         with app.app_context():
             order_state.ship(seller.id, order)
-            db.execute("UPDATE orders SET shipped_at = now() - interval '15 days' WHERE id = %s", (order,))
+            db.execute("""UPDATE purchases SET created_at = now() - interval '16 days'
+                          WHERE id = (SELECT purchase_id FROM orders WHERE id = %s)""", (order,))
+            db.execute("""UPDATE orders SET created_at = now() - interval '16 days',
+                                            shipped_at = now() - interval '15 days' WHERE id = %s""", (order,))
         results = run_all([release, lambda: shopper.post(f"/purchases/orders/{order}/cancel", {}),
                            lambda: shopper.post(f"/purchases/orders/{order}/confirm", {})], 3)
         released, (cancel_status, _, _), (confirm_status, _, _) = results

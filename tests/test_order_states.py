@@ -24,6 +24,17 @@ def order_of(app, purchase_id, seller_id) -> dict:
                             (purchase_id, seller_id))
 
 
+def backdate(app, order_id: int, days: int) -> None:
+    """Move an order, its purchase and its shipping `days` into the past."""
+    with app.app_context():
+        db.execute("""UPDATE purchases SET created_at = created_at - make_interval(days => %s)
+                      WHERE id = (SELECT purchase_id FROM orders WHERE id = %s)""", (days, order_id))
+        db.execute("""UPDATE orders SET created_at = created_at - make_interval(days => %(days)s),
+                                        shipped_at = shipped_at - make_interval(days => %(days)s),
+                                        delivered_at = delivered_at - make_interval(days => %(days)s)
+                      WHERE id = %(id)s""", {"days": days, "id": order_id})
+
+
 def value(app, statement, params=()):
     with app.app_context():
         return db.query_value(statement, params)
@@ -223,8 +234,7 @@ def test_refused_return_changes_no_money_and_the_window_closes(app, database, ma
         call(app, order_return.refuse_return, buyer.id, asked.return_id)
     assert call(app, order_return.refuse_return, seller.id, asked.return_id).done
     assert balance(app, seller) == D("20.00") and balance(app, buyer) == D("80.00")
-    with app.app_context():
-        db.execute("UPDATE orders SET delivered_at = now() - interval '31 days' WHERE id = %s", (order["id"],))
+    backdate(app, order["id"], 31)
     with pytest.raises(order_state.TransitionRefused, match="the return window has closed"):
         call(app, order_return.request_return, buyer.id, order["id"], {line: 1}, "Late", 30)
     assert_invariants(database)
@@ -250,8 +260,7 @@ def test_shipped_orders_complete_by_themselves_after_the_set_days(app, database,
     old, recent = (order_of(app, buy(app, buyer, (offer, 1)), seller.id) for _ in range(2))
     for order in (old, recent):
         call(app, order_state.ship, seller.id, order["id"])
-    with app.app_context():
-        db.execute("UPDATE orders SET shipped_at = now() - interval '15 days' WHERE id = %s", (old["id"],))
+    backdate(app, old["id"], 15)
     assert call(app, order_state.release_due, 14) == 1
     assert order_of(app, old["purchase_id"], seller.id)["state"] == "delivered"
     assert order_of(app, recent["purchase_id"], seller.id)["state"] == "shipped"

@@ -68,7 +68,7 @@ INVARIANTS = [
                    FROM order_lines ol JOIN orders o ON o.id = ol.order_id
                    WHERE ol.flash_sale_id IS NOT NULL GROUP BY 1, 2) l
                ON l.sale_id = b.sale_id AND l.buyer_id = b.buyer_id
-        WHERE b.units IS DISTINCT FROM l.units OR b.units > b.per_customer_limit"""),
+        WHERE coalesce(b.units, 0) <> coalesce(l.units, 0) OR b.units > b.per_customer_limit"""),
     ("flash sale lines", "a sale line buys the sale's offer at the sale price inside its window", """
         SELECT 'order line ' || ol.id FROM order_lines ol
         JOIN flash_sales s ON s.id = ol.flash_sale_id

@@ -156,9 +156,11 @@ CREATE INDEX orders_buyer_created ON orders (buyer_id, created_at)
 CREATE INDEX orders_seller_created ON orders (seller_id, created_at)
     INCLUDE (subtotal, shipping_fee, refunded_amount, state);
 
--- The old fulfilment indexes: orders are listed by state now.
+-- Fulfilment is now the state: its indexes and columns go.
 DROP INDEX orders_seller_open;
 DROP INDEX orders_seller_fulfilled;
+ALTER TABLE orders DROP COLUMN fulfilled_at;
+ALTER TABLE order_lines DROP COLUMN fulfilled_at;
 
 -- The per-seller sales summary counts the units still sold: cancelled and
 -- returned units leave it (and products.units_sold) in the transaction
