@@ -1,17 +1,14 @@
-"""The cart (add, change, remove) and checkout (review, place the order)."""
-import secrets
-
+"""The cart: add, change, remove (checkout is app/views/checkout.py)."""
 import psycopg2
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import db
+from ..forms.cart import CartLineForm, RemoveLineForm
 from ..models import cart as carts
-from ..models import checkout
-from ..order_forms import CartLineForm, CheckoutForm, RemoveLineForm
-from .auth import safe_next
+from .helpers import safe_next
 
-bp = Blueprint("cart", __name__)
+bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
 @bp.app_context_processor
@@ -34,7 +31,7 @@ def _product_page(offer_id: int | None) -> str | None:
     return url_for("catalog.product", product_id=product_id) if product_id else None
 
 
-@bp.route("/cart/add", methods=["POST"])
+@bp.route("/add", methods=["POST"])
 def add():
     form = CartLineForm()
     valid = form.validate_on_submit()
@@ -60,13 +57,13 @@ def _cart_page(errors: dict | None = None, status: int = 200):
                            errors=errors or {}), status
 
 
-@bp.route("/cart")
+@bp.route("")
 @login_required
 def show():
     return _cart_page()
 
 
-@bp.route("/cart/update", methods=["POST"])
+@bp.route("/update", methods=["POST"])
 @login_required
 def update():
     form = CartLineForm()
@@ -82,7 +79,7 @@ def update():
     return redirect(url_for(".show"))
 
 
-@bp.route("/cart/remove", methods=["POST"])
+@bp.route("/remove", methods=["POST"])
 @login_required
 def remove():
     form = RemoveLineForm()
@@ -90,36 +87,3 @@ def remove():
         return _cart_page({None: "That line is not in your cart any more."}, 404)
     flash("Removed from your cart.", "success")
     return redirect(url_for(".show"))
-
-
-def _review_page(problems: list | None = None, status: int = 200):
-    summary = carts.cart_summary(current_user.id)
-    # A fresh key for every showing of the page; a failed attempt bought nothing.
-    form = CheckoutForm(formdata=None, data={"idempotency_key": secrets.token_urlsafe(18)})
-    return render_template("cart/checkout.html", cart=summary, form=form, problems=problems or []), status
-
-
-@bp.route("/checkout")
-@login_required
-def review():
-    return _review_page()
-
-
-@bp.route("/checkout", methods=["POST"])
-@login_required
-def place_order():
-    form = CheckoutForm()
-    if not form.validate_on_submit():
-        problem = {"offer_id": None, "product_name": None, "reason": "bad_form",
-                   "message": "The order form was incomplete. Review your order and place it again."}
-        return _review_page([problem], 400)
-    try:
-        purchase = checkout.place_order(current_user.id, form.idempotency_key.data)
-    except checkout.CheckoutFailed as exc:
-        return _review_page(exc.problems, 409)
-    if purchase["replayed"]:
-        flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
-              "info")
-    else:
-        flash(f"Thank you! Your order is placed: {purchase['total']:,.2f} paid.", "success")
-    return redirect(url_for("purchases.detail", purchase_id=purchase["id"]))

@@ -5,23 +5,19 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..catalog_forms import MAX_QUERY, FiltersForm, ProductForm, category_choices, category_filter_choices
+from ..forms.catalog import FiltersForm, ProductForm, category_choices, category_filter_choices
+from ..forms.fields import MAX_QUERY
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import product as products
 from ..pagination import page_arg, paginate
-from .reviews import product_reviews_context
+from .helpers import viewer_id
+from .sections import product_reviews
 
 bp = Blueprint("catalog", __name__)
 PER_PAGE = 20
 OFFERS_PER_PAGE = 20
-# Ids are bigint: a larger number in a URL is simply not found.
-PRODUCT_ID = f"<int(max={2**63 - 1}):product_id>"
 _SLUG = re.compile(r"^[a-z0-9-]{1,100}$")
-
-
-def _viewer_id() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
 
 
 def _category_in(all_categories: list[dict], slug: str) -> dict:
@@ -71,7 +67,7 @@ def category_page(slug: str):
 
 
 def _product_or_404(product_id: int) -> dict:
-    product = products.product_details(product_id, _viewer_id())
+    product = products.product_details(product_id, viewer_id())
     if product is None:
         abort(404, description="There is no such product.")
     return product
@@ -83,15 +79,15 @@ def product_context(product: dict) -> dict:
     number = page_arg("offers_page")
     rows = offers.offers_for_product(product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
-            "reviews": product_reviews_context(product["id"])}
+            "reviews": product_reviews(product["id"])}
 
 
-@bp.route(f"/products/{PRODUCT_ID}")
+@bp.route("/products/<id:product_id>")
 def product(product_id: int):
     return render_template("catalog/product.html", **product_context(_product_or_404(product_id)))
 
 
-@bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_product(product_id: int):
     product = _product_or_404(product_id)
