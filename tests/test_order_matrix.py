@@ -165,7 +165,7 @@ def test_bad_tracking_and_return_input_is_explained(app, user_client, make_user,
     add(client, make_offer(seller=seller), 2)
     purchase = place_order(client)
     order = query(app, "SELECT id FROM orders WHERE purchase_id = %s", (purchase,))[0]["id"]
-    for tracking, message in (("A\x00B", "NUL"), ("9" * 5000, "at most 100")):
+    for tracking, message in (("A\x00B", "NUL"), ("9" * 5000, "At most 100")):
         response = seller_client.post(f"/sell/orders/{order}/ship", data={"carrier": "X", "tracking": tracking})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert query(app, "SELECT state FROM orders") == [{"state": "placed"}]

@@ -110,8 +110,12 @@ def _claim(action: str, order_id: int, actor_id: int | None, sets: str = "", **p
         raise OrderNotFound(order_id)
     if current == target and source != target:
         return None
-    raise TransitionRefused(f"Order #{order_id} is {STATE_LABELS[current]}, so it cannot be "
-                            f"{_DOING[action]} now.")
+    raise TransitionRefused(refusal(action, order_id, current))
+
+
+def refusal(action: str, order_id: int, state: str) -> str:
+    """Why `action` is not allowed on an order in `state`, for people."""
+    return f"Order #{order_id} is {STATE_LABELS[state]}, so it cannot be {_DOING[action]} now."
 
 
 def actions_for(order: dict, role: str, now: datetime, window_days: int) -> list[str]:

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user
 
 from ...forms.accounts import MoneyForm, PasswordForm, ProfileForm
 from ...models import ledger
+from ...models import order as orders
 from ...models import user as users
 from ...pagination import page_arg, paginate
 
@@ -20,7 +21,7 @@ def require_login():
 def _overview(topup_form=None, withdraw_form=None, status=200):
     number = page_arg()
     entries = paginate(ledger.entries(current_user.id, number, LEDGER_PER_PAGE), number, LEDGER_PER_PAGE)
-    return render_template("account/overview.html", entries=entries,
+    return render_template("account/overview.html", entries=entries, held=orders.seller_money(current_user.id),
                            topup_form=topup_form or MoneyForm(prefix="topup"),
                            withdraw_form=withdraw_form or MoneyForm(prefix="withdraw")), status
 
