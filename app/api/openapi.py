@@ -104,7 +104,7 @@ SCHEMAS = {
             "offer_id": {"type": ["integer", "null"]}, "product_name": {"type": ["string", "null"]},
             "reason": {"type": "string", "enum": ["offer_gone", "own_offer", "out_of_stock", "sale_sold_out",
                                                   "sale_limit", "price_changed", "offer_changed",
-                                                  "insufficient_balance", "bad_item"]},
+                                                  "insufficient_balance", "bad_item", "no_address"]},
             "message": {"type": "string"}}},
     "Credentials": {
         "type": "object", "required": ["email", "password"],
@@ -199,10 +199,12 @@ SCHEMAS.update({
     "ReturnRequestBody": {
         "type": "object", "required": ["lines", "reason"],
         "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1000},
-                       "lines": {"type": "array", "minItems": 1, "maxItems": 100,
+                       "lines": {"type": "array", "minItems": 1, "maxItems": MAX_ORDER_ITEMS,
+                                 "description": "The same line twice asks for the sum of its quantities.",
                                  "items": {"type": "object", "required": ["line_id", "quantity"],
                                            "properties": {"line_id": _ID,
-                                                          "quantity": {"type": "integer", "minimum": 1}}}}}},
+                                                          "quantity": {"type": "integer", "minimum": 1,
+                                                                       "maximum": MAX_LINE_QUANTITY}}}}}},
     "PurchaseList": _paged("PurchaseSummary"),
 })
 

@@ -206,10 +206,9 @@ def optional_id(body: dict, name: str) -> int | None:
 
 
 def return_request(body: dict) -> tuple[dict[int, int], str]:
-    """({line_id: units}, reason) of a return request, all checked."""
+    """({line_id: units}, reason) of a return request, checked for shape;
+    the model checks the lines and units against the order (409)."""
     reason = text_field(body, "reason", 1000)
-    if "\x00" in reason:
-        raise invalid({"reason": "Cannot contain a NUL character."})
     lines = body.get("lines")
     if not isinstance(lines, list) or not lines or len(lines) > MAX_ORDER_ITEMS:
         raise invalid({"lines": f"Required, as a list of 1 to {MAX_ORDER_ITEMS} lines."})
@@ -222,12 +221,12 @@ def return_request(body: dict) -> tuple[dict[int, int], str]:
         line_id, quantity = whole_number(item.get("line_id")), whole_number(item.get("quantity"))
         if line_id is None or not 1 <= line_id <= MAX_ID:
             errors[f"{where}.line_id"] = "Required, as a positive whole number."
-        elif line_id in quantities:
-            errors[f"{where}.line_id"] = f"Line {line_id} appears more than once."
         if quantity is None or not 1 <= quantity <= MAX_LINE_QUANTITY:
             errors[f"{where}.quantity"] = f"Required, as a whole number from 1 to {MAX_LINE_QUANTITY}."
         if f"{where}.line_id" not in errors and f"{where}.quantity" not in errors:
-            quantities[line_id] = quantity
+            # The same line twice asks for the sum (the model checks it
+            # against what is left of the line).
+            quantities[line_id] = quantities.get(line_id, 0) + quantity
     if errors:
         raise invalid(errors)
     return quantities, reason
