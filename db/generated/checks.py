@@ -25,6 +25,16 @@ INVARIANTS = [
         LEFT JOIN (SELECT user_id, sum(amount) AS total FROM ledger_entries GROUP BY user_id) l
                ON l.user_id = u.id
         WHERE u.balance <> coalesce(l.total, 0)"""),
+    ("money conserved", "money enters only by top-ups and leaves only by withdrawals: their sum is "
+     "the sum of all balances, of the money held on orders and of the platform's commission", """
+        SELECT 'top-ups - withdrawals ' || money_in || ' <> balances ' || balances || ' + held ' || held
+               || ' + platform ' || platform FROM (
+            SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries
+                    WHERE kind IN ('topup', 'withdrawal')) AS money_in,
+                   (SELECT coalesce(sum(balance), 0) FROM users) AS balances,
+                   (SELECT coalesce(sum(held_amount), 0) FROM orders) AS held,
+                   (SELECT coalesce(sum(amount), 0) FROM platform_ledger) AS platform) t
+        WHERE money_in <> balances + held + platform"""),
     ("running balance", "ledger balance_after is the running sum in id order (and never negative)", """
         SELECT 'ledger entry ' || id FROM (
             SELECT id, balance_after, sum(amount) OVER (PARTITION BY user_id ORDER BY id) AS running
@@ -91,14 +101,6 @@ INVARIANTS = [
         JOIN purchases p ON p.id = o.purchase_id
         WHERE ol.product_id <> f.product_id OR f.seller_id <> o.seller_id OR o.buyer_id <> p.buyer_id
            OR o.buyer_id = o.seller_id"""),
-    ("money conserved", "top-ups - withdrawals = balances + money held on orders + platform commission", """
-        SELECT 'the whole ledger' FROM (
-            SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries
-                    WHERE kind IN ('topup', 'withdrawal')) AS money_in,
-                   (SELECT coalesce(sum(balance), 0) FROM users) AS balances,
-                   (SELECT coalesce(sum(held_amount), 0) FROM orders) AS held,
-                   (SELECT coalesce(sum(amount), 0) FROM platform_ledger) AS platform) t
-        WHERE money_in <> balances + held + platform"""),
     ("order money", "an order holds what it was paid less what went back or out: held_amount is the sum "
                     "of its money rows, refunded_amount its buyer's refunds, and paid = held + refunded + "
                     "the seller's net + the platform's", """
