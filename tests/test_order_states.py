@@ -268,3 +268,33 @@ def test_shipped_orders_complete_by_themselves_after_the_set_days(app, database,
         call(app, order_state.auto_release, recent["id"], 14)
     assert balance(app, seller) == D("10.00")
     assert_invariants(database)
+
+
+def test_both_sides_are_told_of_every_move_and_nothing_of_a_refused_one(app, make_user, make_offer):
+    buyer, seller = make_user(balance="100"), make_user()
+    lamp, rug = make_offer(seller=seller, price="5.00"), make_offer(seller=seller, price="7.00")
+
+    def told() -> list[tuple]:
+        with app.app_context():
+            return [(row["user_id"] == buyer.id, row["kind"]) for row in db.query(
+                "SELECT user_id, kind, link FROM notifications ORDER BY id")]
+
+    order = order_of(app, buy(app, buyer, (lamp, 1), (rug, 1)), seller.id)
+    assert told() == [(True, "order_placed"), (False, "order_placed")]
+    rug_line = value(app, "SELECT id FROM order_lines WHERE offer_id = %s", (rug["offer_id"],))
+    call(app, order_state.cancel_lines, seller.id, order["id"], [rug_line])
+    call(app, order_state.ship, seller.id, order["id"], "Posti", "JJ1")
+    call(app, order_state.ship, seller.id, order["id"], "Posti", "JJ1")  # a repeat tells nobody
+    with pytest.raises(order_state.TransitionRefused):
+        call(app, order_state.cancel, buyer.id, order["id"])
+    call(app, order_state.confirm_delivery, buyer.id, order["id"])
+    line = value(app, "SELECT id FROM order_lines WHERE offer_id = %s", (lamp["offer_id"],))
+    asked = call(app, order_return.request_return, buyer.id, order["id"], {line: 1}, "Broken", 30)
+    call(app, order_return.refuse_return, seller.id, asked.return_id)
+    kinds = ["order_placed", "order_refunded", "order_shipped", "order_delivered", "return_requested",
+             "return_refused"]
+    assert told() == [(to_buyer, kind) for kind in kinds for to_buyer in (True, False)]
+    with app.app_context():
+        links = db.query("SELECT DISTINCT link FROM notifications ORDER BY link")
+    assert [row["link"] for row in links] == [f"/purchases/{order['purchase_id']}#order-{order['id']}",
+                                              f"/sell/orders/{order['id']}"]

@@ -33,7 +33,7 @@ from itertools import groupby
 
 from .. import db
 from ..ids import MAX_ID
-from . import address, cart, ledger, shipping
+from . import address, cart, ledger, order_notices, shipping
 
 # Namespace of the per-buyer advisory locks (two-int form, distinct from the
 # single-bigint migration lock).
@@ -156,17 +156,17 @@ def _insufficient(total: Decimal, balance: Decimal | None) -> dict:
 
 def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict], ship_to: str) -> None:
     """Insert one order per seller, holding what the buyer paid for it, its
-    'hold' money row and its lines at the prices read (which the conditional
-    updates of the stock checked)."""
+    'hold' money row, its lines at the prices read (which the conditional
+    updates of the stock checked) and the notices to buyer and sellers."""
     orders = db.query(
         """WITH placed AS (
                INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount, ship_to)
                SELECT %s, seller_id, %s, subtotal, fee, subtotal + fee, %s
                FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS s (seller_id, subtotal, fee)
-               RETURNING id, seller_id, held_amount),
+               RETURNING id, purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount, ship_to),
            held AS (INSERT INTO order_money (order_id, kind, amount)
                     SELECT id, 'hold', held_amount FROM placed)
-           SELECT id, seller_id FROM placed""",
+           SELECT * FROM placed""",
         (purchase_id, buyer_id, ship_to, [group["seller_id"] for group in sellers],
          [group["subtotal"] for group in sellers], [group["shipping_fee"] for group in sellers]))
     order_of = {order["seller_id"]: order["id"] for order in orders}
@@ -178,6 +178,7 @@ def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict], ship_to
         ([order_of[line["seller_id"]] for line in lines], [line["offer_id"] for line in lines],
          [line["product_id"] for line in lines], [line["quantity"] for line in lines],
          [line["unit_price"] for line in lines], [line["sale_id"] for line in lines]))
+    order_notices.placed(orders)
 
 
 def _take_stock(buyer_id: int, lines: list[dict]) -> list[dict]:

@@ -4,7 +4,7 @@ the units go back into stock) or refuses. The moves are rows of
 order_state.TRANSITIONS; each is one transaction that locks the order row
 first, as every other transition does."""
 from .. import db
-from . import escrow
+from . import escrow, order_notices
 from .order_state import (MAX_REASON, RULES, STATE_LABELS, OrderNotFound, Outcome, TransitionRefused,
                           _claim, _refund, clean_text)
 
@@ -52,6 +52,9 @@ def _request(buyer_id, order_id, quantities, reason, window_days) -> Outcome:
     db.execute("""INSERT INTO return_lines (return_id, line_id, quantity)
                   SELECT %s, * FROM unnest(%s::bigint[], %s::int[])""",
                (return_id, list(quantities), list(quantities.values())))
+    what = ", ".join(f"{units} × {lines[line_id]['product_name']}" for line_id, units in quantities.items())
+    order_notices.tell(order, "return_requested", f"{what}. The seller answers next.",
+                       f"{what}. Reason: {reason}")
     return Outcome(order_id, "request_return", True, order["state"],
                    f"Your return request for order #{order_id} is sent to the seller.", return_id=return_id)
 
@@ -95,9 +98,13 @@ def _decide(seller_id: int, return_id: int, action: str) -> Outcome:
         raise TransitionRefused(f"This return was {STATE_LABELS[state]}; it cannot be "
                                 f"{'accepted' if target == 'accepted' else 'refused'} now.")
     if target == "refused":
+        order_notices.tell(order, "return_refused", "The seller refused your return.",
+                           "The buyer was told you refused the return.")
         return Outcome(order["id"], action, True, order["state"],
                        f"You refused the return for order #{order['id']}.", return_id=return_id)
     escrow.put_back(order["buyer_id"], [(line, line["quantity"]) for line in returned], "returned_quantity")
     _refund(order, amount)
+    order_notices.tell(order, "return_accepted", f"{order_notices.money(amount)} is back in your balance.",
+                       f"{order_notices.money(amount)} went back to the buyer from your balance.")
     return Outcome(order["id"], action, True, order["state"],
                    f"Return accepted: {amount:,.2f} is refunded to the buyer.", amount, return_id)

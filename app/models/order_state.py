@@ -26,7 +26,8 @@ from decimal import Decimal
 from flask import current_app
 
 from .. import db
-from . import escrow
+from . import escrow, order_notices
+from .order_notices import money
 
 # (state, action) -> (new state, who may do it). Return requests have their
 # own states (requested, accepted, refused).
@@ -55,7 +56,7 @@ _DOING = {"ship": "shipped", "deliver": "marked delivered", "confirm_delivery": 
           "refuse_return": "refused"}
 _OWNER = {"buyer": "buyer_id = %(actor)s", "seller": "seller_id = %(actor)s", "system": "TRUE"}
 _ORDER_COLUMNS = """id, purchase_id, seller_id, buyer_id, state, subtotal, shipping_fee, held_amount,
-                    refunded_amount, released_at, delivered_at"""
+                    refunded_amount, released_at, delivered_at, carrier, tracking_number"""
 # Completing sets both at once (a delivered order has always been released:
 # a CHECK of migration 0065); escrow.release then moves the money.
 _DELIVERED = "delivered_at = now(), released_at = coalesce(released_at, now())"
@@ -163,6 +164,9 @@ def _ship(seller_id, order_id, carrier, tracking) -> Outcome:
                    "shipped_at = now()", carrier=carrier, tracking=tracking)
     if order is None:
         return _already(order_id, "ship", "shipped")
+    tracking = " ".join(filter(None, (order["carrier"], order["tracking_number"])))
+    order_notices.tell(order, "shipped", f"Tracking: {tracking}." if tracking else "It was sent without tracking.",
+                       f"Tracking: {tracking}." if tracking else "Sent without tracking.")
     return Outcome(order_id, "ship", True, "shipped", f"Order #{order_id} is marked shipped.")
 
 
@@ -190,6 +194,9 @@ def _complete(action: str, order_id: int, actor_id: int | None, days: int | None
     if order is None:
         return _already(order_id, action, "delivered")
     share = escrow.release(order, Decimal(setting("COMMISSION_PERCENT")))
+    how = {"deliver": "The seller marked it delivered.", "confirm_delivery": "The buyer confirmed it arrived.",
+           "auto_release": "It shipped long enough ago to count as delivered."}[action]
+    order_notices.tell(order, "delivered", how, f"{how} {money(share)} is now in your balance.")
     return Outcome(order_id, action, True, "delivered",
                    f"Order #{order_id} is delivered; {share:,.2f} is paid to the seller.")
 
@@ -250,6 +257,8 @@ def _cancel_whole(action: str, order_id: int, actor_id: int) -> Outcome:
     escrow.put_back(order["buyer_id"], takes, "cancelled_quantity")
     amount = order["subtotal"] + order["shipping_fee"] - order["refunded_amount"]
     _refund(order, amount)
+    order_notices.tell(order, "cancelled", f"Cancelled by the {by}; {money(amount)} is back in your balance.",
+                       f"Cancelled by the {by}; {money(amount)} went back to the buyer.")
     return Outcome(order_id, action, True, "cancelled",
                    f"Order #{order_id} is cancelled; {amount:,.2f} is refunded to the buyer.", amount)
 
@@ -282,6 +291,9 @@ def _cancel_lines(seller_id: int, order_id: int, line_ids: list[int]) -> Outcome
                       WHERE id = %s""", (order_id,))
     _refund(order, amount)
     names = ", ".join(line["product_name"] for line, _ in takes)
+    event = "cancelled" if state == "cancelled" else "lines_cancelled"
+    order_notices.tell(order, event, f"The seller cancelled {names}; {money(amount)} is back in your balance.",
+                       f"You cancelled {names}; {money(amount)} went back to the buyer.")
     message = (f"Order #{order_id} is cancelled (no line was left)" if state == "cancelled"
                else f"Cancelled {names} in order #{order_id}")
     return Outcome(order_id, "cancel_lines", True, state, f"{message}; {amount:,.2f} is refunded to the buyer.",
