@@ -194,7 +194,8 @@ def test_history_is_paginated_newest_first(client, shop):
     first = client.get(f"{ORDERS}?per_page=2", headers=shop["headers"]).get_json()
     assert [item["id"] for item in first["items"]] == [ids[2], ids[1]]
     assert first["items"][0] == {"id": ids[2], "total": "4.25", "created_at": first["items"][0]["created_at"],
-                                 "sellers": "Bob Vendor", "units": 1, "order_count": 1, "states": {"placed": 1}}
+                                 "sellers": "Bob Vendor", "units": 1, "order_count": 1,
+                                 "states": {"placed": 1}}
     second = client.get(first["next"], headers=shop["headers"]).get_json()
     assert [item["id"] for item in second["items"]] == [ids[0]]
     assert (second["has_next"], second["next"]) == (False, None)
@@ -263,7 +264,8 @@ def test_buyer_cancels_and_returns_through_the_api(app, client, shop, make_user)
         order_state.ship(shop["lamp"]["seller_id"], lamp["id"], "Posti", "JJ42")
     shipped = client.get(f"/api/v1/orders/{body['id']}", headers=shop["headers"]).get_json()
     lamp_now = {o["id"]: o for o in shipped["orders"]}[lamp["id"]]
-    assert (lamp_now["state"], lamp_now["carrier"], lamp_now["tracking_number"]) == ("shipped", "Posti", "JJ42")
+    assert (lamp_now["state"], lamp_now["carrier"], lamp_now["tracking_number"]) == \
+        ("shipped", "Posti", "JJ42")
     assert lamp_now["actions"] == ["confirm_delivery"]
     assert_error(client.post(f"/api/v1/seller-orders/{lamp['id']}/cancel", headers=shop["headers"]),
                  409, "not_allowed")
@@ -278,7 +280,8 @@ def test_buyer_cancels_and_returns_through_the_api(app, client, shop, make_user)
     returned = asked.get_json()["order"]["returns"]
     assert [(r["state"], r["lines"]) for r in returned] == [("requested", [{"line_id": line, "quantity": 1}])]
     stranger = auth(client, make_user())
-    assert_error(client.post(f"/api/v1/seller-orders/{lamp['id']}/cancel", headers=stranger), 404, "not_found")
+    assert_error(client.post(f"/api/v1/seller-orders/{lamp['id']}/cancel", headers=stranger),
+                 404, "not_found")
     bad = client.post(f"/api/v1/seller-orders/{lamp['id']}/returns", headers=shop["headers"],
                       json={"reason": "", "lines": [{"line_id": "x", "quantity": 0}]})
     assert set(assert_error(bad, 400)["fields"]) == {"reason"}

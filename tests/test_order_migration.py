@@ -4,10 +4,10 @@ fulfilled one as delivered, and the money invariants hold afterwards."""
 import secrets
 
 import psycopg2
-from tests.conftest import _server_dsn
-from tests.support import violations
 
 from app import db
+from tests.conftest import _server_dsn
+from tests.support import violations
 
 OLD_DATA = """
 INSERT INTO users (id, email, password_hash, first_name, last_name, address, balance) VALUES
@@ -46,7 +46,8 @@ def test_orders_from_before_escrow_migrate_money_consistently():
             cur.execute(OLD_DATA)
         assert "0065_order_states" in db.migrate(dsn)
         with conn.cursor() as cur:
-            cur.execute("""SELECT id, state, held_amount, released_at IS NOT NULL, ship_to FROM orders ORDER BY id""")
+            cur.execute("""SELECT id, state, held_amount, released_at IS NOT NULL, ship_to
+                           FROM orders ORDER BY id""")
             assert cur.fetchall() == [(1, "delivered", 0, True, "Old Buyer\n1 Old Road"),
                                       (2, "placed", 0, True, "Old Buyer\n1 Old Road")]
             cur.execute("SELECT count(*) FROM ledger_entries WHERE kind = 'sale' AND order_id IS NULL")

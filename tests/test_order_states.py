@@ -5,10 +5,10 @@ with the money and stock invariants."""
 from decimal import Decimal
 
 import pytest
-from tests.support import assert_invariants
 
 from app import db
 from app.models import checkout, order_return, order_state, shipping
+from tests.support import assert_invariants
 
 D = Decimal
 
@@ -248,7 +248,8 @@ def test_a_return_the_seller_cannot_cover_is_refused_cleanly(app, database, make
         ledger.withdraw(seller.id, D("25.00"))
     line = value(app, "SELECT id FROM order_lines WHERE order_id = %s", (order["id"],))
     asked = call(app, order_return.request_return, buyer.id, order["id"], {line: 1}, "Broken", 30)
-    with pytest.raises(order_state.TransitionRefused, match=r"balance \(5.00\) cannot cover the refund of 30.00"):
+    with pytest.raises(order_state.TransitionRefused,
+                       match=r"balance \(5.00\) cannot cover the refund of 30.00"):
         call(app, order_return.accept_return, seller.id, asked.return_id)
     assert value(app, "SELECT state FROM return_requests") == "requested"
     assert_invariants(database)

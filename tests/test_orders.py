@@ -82,7 +82,8 @@ def test_purchase_page_is_for_its_buyer_only(app, user_client, make_user, make_o
     purchase = buy(app, buyer, (make_offer(seller=ann, name="Lamp", price="3.00"), 2),
                    (make_offer(seller=ben, name="Rug", price="4.50"), 1))
     page = client.get(f"/purchases/{purchase}").get_data(as_text=True)
-    assert "Order #" in page and page.count('<dt>Status</dt><dd><strong class="state state-placed">Placed') == 2
+    assert "Order #" in page
+    assert page.count('<dt>Status</dt><dd><strong class="state state-placed">Placed') == 2
     assert "Lamp" in page and "3.00" in page and "6.00" in page and "Rug" in page and "4.50" in page
     assert f'<a href="/purchases/{purchase}">purchase #{purchase}</a>' in client.get("/account/").get_data(
         as_text=True)
@@ -111,7 +112,8 @@ def test_seller_ships_and_delivers_and_the_buyer_sees_it(app, client, user_clien
     assert response.status_code == 302 and response.headers["Location"] == f"/sell/orders/{order_id}"
     assert "is marked shipped" in client.get(f"/sell/orders/{order_id}").get_data(as_text=True)
     buyer_page = buyer_client.get(f"/purchases/{purchase}").get_data(as_text=True)
-    assert "state-shipped" in buyer_page and "Posti · JJ9" in buyer_page and "I received this order" in buyer_page
+    assert "state-shipped" in buyer_page and "Posti · JJ9" in buyer_page
+    assert "I received this order" in buyer_page
     client.post(f"/sell/orders/{order_id}/ship")
     assert "was already shipped" in client.get(f"/sell/orders/{order_id}").get_data(as_text=True)
     client.post(f"/sell/orders/{order_id}/deliver")

@@ -89,7 +89,8 @@ def _moved(order_id: int, move, created: bool = False):
         raise ApiError(409, exc.message, "not_allowed") from None
     order = orders.order_for_buyer(g.api_user_id, order_id)
     orders.with_actions([order], "buyer", current_app.config["RETURN_WINDOW_DAYS"])
-    response = jsonify({"done": outcome.done, "message": outcome.message, "order": serialize.seller_order(order)})
+    response = jsonify({"done": outcome.done, "message": outcome.message,
+                        "order": serialize.seller_order(order)})
     response.status_code = 201 if created and outcome.done else 200
     return response
 

@@ -53,7 +53,8 @@ def _add(user_id: int, recipient: str, address: str, make_default: bool) -> int:
         _clear_default(user_id)
         make_default = True
     return db.query_value("""INSERT INTO addresses (user_id, recipient, address, is_default)
-                             VALUES (%s, %s, %s, %s) RETURNING id""", (user_id, recipient, address, make_default))
+                             VALUES (%s, %s, %s, %s) RETURNING id""",
+                          (user_id, recipient, address, make_default))
 
 
 def update_address(user_id: int, address_id: int, recipient: str, address: str, make_default: bool) -> bool:

@@ -160,7 +160,8 @@ def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict], ship_to
     updates of the stock checked) and the notices to buyer and sellers."""
     orders = db.query(
         """WITH placed AS (
-               INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount, ship_to)
+               INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount,
+                                   ship_to)
                SELECT %s, seller_id, %s, subtotal, fee, subtotal + fee, %s
                FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS s (seller_id, subtotal, fee)
                RETURNING id, purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount, ship_to),

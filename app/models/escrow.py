@@ -87,7 +87,8 @@ def refund(order: dict, amount: Decimal) -> None:
         except ledger.InsufficientFunds:
             balance = db.query_value("SELECT balance FROM users WHERE id = %s", (user_id,))
             raise CannotRefund(balance, -change) from None
-    db.execute("UPDATE orders SET refunded_amount = refunded_amount + %s WHERE id = %s", (amount, order["id"]))
+    db.execute("UPDATE orders SET refunded_amount = refunded_amount + %s WHERE id = %s",
+               (amount, order["id"]))
 
 
 def _commission_back(order_id: int, amount: Decimal) -> Decimal:
@@ -128,7 +129,8 @@ def put_back(buyer_id: int, takes: list[tuple[dict, int]], column: str) -> Decim
         units = 0
         for line, quantity in product_takes:
             units += quantity
-            db.execute("UPDATE offers SET quantity = quantity + %s WHERE id = %s", (quantity, line["offer_id"]))
+            db.execute("UPDATE offers SET quantity = quantity + %s WHERE id = %s",
+                       (quantity, line["offer_id"]))
             if line["flash_sale_id"] is not None:
                 _put_back_sale_units(line["flash_sale_id"], buyer_id, quantity)
         db.execute("UPDATE products SET units_sold = units_sold - %s WHERE id = %s", (units, product_id))

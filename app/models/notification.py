@@ -84,7 +84,8 @@ def notify_many(notices: list[tuple[int, str, str, str, str | None]]) -> None:
         """INSERT INTO notifications (user_id, kind, subject, body, link)
            SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])""",
         ([n[0] for n in notices], [n[1] for n in notices],
-         [_clean(n[2], SUBJECT_MAX) or KINDS[n[1]] for n in notices], [_clean(n[3], BODY_MAX) for n in notices],
+         [_clean(n[2], SUBJECT_MAX) or KINDS[n[1]] for n in notices],
+         [_clean(n[3], BODY_MAX) for n in notices],
          [n[4] for n in notices]))
 
 

@@ -51,10 +51,12 @@ def purchases_for_buyer(buyer_id: int, page: int, per_page: int, since: datetime
            JOIN (SELECT order_id, sum(quantity) AS units FROM order_lines
                  WHERE order_id IN (SELECT id FROM orders WHERE purchase_id = ANY(%(ids)s))
                  GROUP BY order_id) l ON l.order_id = o.id
-           WHERE o.purchase_id = ANY(%(ids)s) GROUP BY o.purchase_id""", {"ids": [p["id"] for p in purchases]})}
+           WHERE o.purchase_id = ANY(%(ids)s) GROUP BY o.purchase_id""",
+        {"ids": [p["id"] for p in purchases]})}
     for purchase in purchases:
         summary = summaries.get(purchase["id"], {})
-        purchase.update({key: value for key, value in summary.items() if key not in ("purchase_id", "order_states")})
+        purchase.update({key: value for key, value in summary.items()
+                         if key not in ("purchase_id", "order_states")})
         purchase["states"] = {state: (summary.get("order_states") or []).count(state)
                               for state in order_state.STATES if state in (summary.get("order_states") or [])}
     return purchases
@@ -185,7 +187,8 @@ def order_for_buyer(buyer_id: int, order_id: int) -> dict | None:
 
 def purchase_of_order(buyer_id: int, order_id: int) -> int | None:
     """The purchase an order of the buyer belongs to (None: not theirs)."""
-    return db.query_value("SELECT purchase_id FROM orders WHERE id = %s AND buyer_id = %s", (order_id, buyer_id))
+    return db.query_value("SELECT purchase_id FROM orders WHERE id = %s AND buyer_id = %s",
+                          (order_id, buyer_id))
 
 
 def order_of_return(seller_id: int, return_id: int) -> int | None:

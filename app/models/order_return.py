@@ -5,8 +5,17 @@ order_state.TRANSITIONS; each is one transaction that locks the order row
 first, as every other transition does."""
 from .. import db
 from . import escrow, order_notices
-from .order_state import (MAX_REASON, RULES, STATE_LABELS, OrderNotFound, Outcome, TransitionRefused,
-                          _claim, _refund, clean_text)
+from .order_state import (
+    MAX_REASON,
+    RULES,
+    STATE_LABELS,
+    OrderNotFound,
+    Outcome,
+    TransitionRefused,
+    _claim,
+    _refund,
+    clean_text,
+)
 
 
 def request_return(buyer_id: int, order_id: int, quantities: dict[int, int], reason: str,
@@ -32,8 +41,8 @@ def _request(buyer_id, order_id, quantities, reason, window_days) -> Outcome:
     if not in_window:
         raise TransitionRefused(f"Order #{order_id} was delivered more than {window_days} days ago; "
                                 "the return window has closed.")
-    open_request = db.query_value("SELECT id FROM return_requests WHERE order_id = %s AND state = 'requested'",
-                                  (order_id,))
+    open_request = db.query_value(
+        "SELECT id FROM return_requests WHERE order_id = %s AND state = 'requested'", (order_id,))
     if open_request:
         return Outcome(order_id, "request_return", False, order["state"],
                        f"You already asked to return items of order #{order_id}; the seller has not "
@@ -84,7 +93,8 @@ def _decide(seller_id: int, return_id: int, action: str) -> Outcome:
         raise OrderNotFound(return_id)
     returned = db.query(
         """SELECT l.id, l.offer_id, l.product_id, l.unit_price, l.flash_sale_id, rl.quantity
-           FROM return_lines rl JOIN order_lines l ON l.id = rl.line_id WHERE rl.return_id = %s""", (return_id,))
+           FROM return_lines rl JOIN order_lines l ON l.id = rl.line_id WHERE rl.return_id = %s""",
+        (return_id,))
     amount = sum(line["unit_price"] * line["quantity"] for line in returned)
     decided = db.query_value(
         """UPDATE return_requests SET state = %s, decided_at = now(), refund_amount = %s

@@ -165,8 +165,8 @@ def _ship(seller_id, order_id, carrier, tracking) -> Outcome:
     if order is None:
         return _already(order_id, "ship", "shipped")
     tracking = " ".join(filter(None, (order["carrier"], order["tracking_number"])))
-    order_notices.tell(order, "shipped", f"Tracking: {tracking}." if tracking else "It was sent without tracking.",
-                       f"Tracking: {tracking}." if tracking else "Sent without tracking.")
+    said = f"Tracking: {tracking}." if tracking else "Sent without tracking."
+    order_notices.tell(order, "shipped", said, said)
     return Outcome(order_id, "ship", True, "shipped", f"Order #{order_id} is marked shipped.")
 
 
@@ -194,7 +194,8 @@ def _complete(action: str, order_id: int, actor_id: int | None, days: int | None
     if order is None:
         return _already(order_id, action, "delivered")
     share = escrow.release(order, Decimal(setting("COMMISSION_PERCENT")))
-    how = {"deliver": "The seller marked it delivered.", "confirm_delivery": "The buyer confirmed it arrived.",
+    how = {"deliver": "The seller marked it delivered.",
+           "confirm_delivery": "The buyer confirmed it arrived.",
            "auto_release": "It shipped long enough ago to count as delivered."}[action]
     order_notices.tell(order, "delivered", how, f"{how} {money(share)} is now in your balance.")
     return Outcome(order_id, action, True, "delivered",
@@ -292,12 +293,13 @@ def _cancel_lines(seller_id: int, order_id: int, line_ids: list[int]) -> Outcome
     _refund(order, amount)
     names = ", ".join(line["product_name"] for line, _ in takes)
     event = "cancelled" if state == "cancelled" else "lines_cancelled"
-    order_notices.tell(order, event, f"The seller cancelled {names}; {money(amount)} is back in your balance.",
+    order_notices.tell(order, event,
+                       f"The seller cancelled {names}; {money(amount)} is back in your balance.",
                        f"You cancelled {names}; {money(amount)} went back to the buyer.")
     message = (f"Order #{order_id} is cancelled (no line was left)" if state == "cancelled"
                else f"Cancelled {names} in order #{order_id}")
-    return Outcome(order_id, "cancel_lines", True, state, f"{message}; {amount:,.2f} is refunded to the buyer.",
-                   amount)
+    return Outcome(order_id, "cancel_lines", True, state,
+                   f"{message}; {amount:,.2f} is refunded to the buyer.", amount)
 
 
 def _refund(order: dict, amount: Decimal) -> None:

@@ -97,8 +97,8 @@ def request_return(order_id: int):
     form = ReturnForm()
     lines = [line for line in order["lines"] if line["net"] > 0]
     if order["state"] != order_state.RULES["request_return"][0]:
-        return _detail_page(order["purchase_id"], order_state.refusal("request_return", order_id, order["state"]),
-                            409)
+        refusal = order_state.refusal("request_return", order_id, order["state"])
+        return _detail_page(order["purchase_id"], refusal, 409)
     if request.method == "GET":
         return render_template("purchases/return.html", order=order, lines=lines, form=form, values={},
                                errors={})

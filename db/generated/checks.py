@@ -92,7 +92,8 @@ INVARIANTS = [
         WHERE l.total IS DISTINCT FROM o.subtotal"""),
     ("purchase totals", "purchases.total is the sum of its orders' subtotals and shipping fees", """
         SELECT 'purchase ' || p.id FROM purchases p
-        LEFT JOIN (SELECT purchase_id, sum(subtotal + shipping_fee) AS total FROM orders GROUP BY purchase_id) o
+        LEFT JOIN (SELECT purchase_id, sum(subtotal + shipping_fee) AS total FROM orders
+                   GROUP BY purchase_id) o
                ON o.purchase_id = p.id
         WHERE o.total IS DISTINCT FROM p.total"""),
     ("order parties", "lines match their offer's product and seller; orders their purchase's buyer", """
@@ -144,7 +145,8 @@ INVARIANTS = [
         UNION ALL
         SELECT 'return ' || q.id FROM return_requests q
         WHERE q.state = 'accepted' AND q.refund_amount IS DISTINCT FROM (
-            SELECT sum(rl.quantity * l.unit_price) FROM return_lines rl JOIN order_lines l ON l.id = rl.line_id
+            SELECT sum(rl.quantity * l.unit_price) FROM return_lines rl
+            JOIN order_lines l ON l.id = rl.line_id
             WHERE rl.return_id = q.id)"""),
     ("product reviews by buyers", "a product review's author bought the product", """
         SELECT 'product review ' || r.id FROM product_reviews r

@@ -79,7 +79,8 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     _summarise(counts, users, products, offers, lines, reviews, seller_reviews)
     return Plan(counts=counts, seed=seed, now=now, pools=pools, password_hash=password_hash(seed),
                 users=users, products=products, offers=offers, lines=lines, orders=orders,
-                purchases=purchases, returns=returns, sales=sales, sale_buyers=sale_buyers, carts=carts, reviews=reviews,
+                purchases=purchases, returns=returns, sales=sales, sale_buyers=sale_buyers, carts=carts,
+                reviews=reviews,
                 seller_reviews=seller_reviews, seller_sales=_seller_sales(products, offers, lines),
                 ledger_rng=ledger_rng)
 

@@ -15,9 +15,7 @@ import numpy as np
 from .counts import MAX_LINES_PER_PURCHASE, Counts
 from .plan_states import plan_states
 from .sampling import (
-    DAY,
     HOUR,
-    MINUTE,
     distinct_per_group,
     group_sizes,
     group_starts,

@@ -32,8 +32,8 @@ def orders(plan: Plan, table: str) -> Table:
 
     def tracking(part):
         n, row = part.stop - part.start, np.arange(part.start, part.stop)
-        return cb.concat(cb.const(n, "SK", null=~sent[part]), cb.integer(100_000_000 + row * 7_919 % 900_000_000,
-                                                                         null=~sent[part]))
+        number = 100_000_000 + row * 7_919 % 900_000_000
+        return cb.concat(cb.const(n, "SK", null=~sent[part]), cb.integer(number, null=~sent[part]))
 
     return Table(table, len(placed["purchase"]), [
         ("id", ids), ("purchase_id", ref(placed["purchase"])), ("seller_id", ref(placed["seller"])),
@@ -73,7 +73,8 @@ def order_money(plan: Plan, table: str) -> Table:
     kind = np.concatenate([np.zeros(len(everyone), np.int64), np.ones(len(done), np.int64),
                            np.full(len(cancelled), 2)])
     amount = np.concatenate([placed["subtotal"], -placed["subtotal"][done], -placed["subtotal"][cancelled]])
-    when = np.concatenate([placed["created"], placed["delivered_at"][done], placed["cancelled_at"][cancelled]])
+    when = np.concatenate([placed["created"], placed["delivered_at"][done],
+                           placed["cancelled_at"][cancelled]])
     kinds = cb.Pool(("hold", "release", "refund"))
     return Table(table, len(order), [
         ("id", ids), ("order_id", ref(order)), ("kind", lambda part: cb.pooled(kinds, kind[part])),

@@ -21,7 +21,8 @@ def require_login():
 def _overview(topup_form=None, withdraw_form=None, status=200):
     number = page_arg()
     entries = paginate(ledger.entries(current_user.id, number, LEDGER_PER_PAGE), number, LEDGER_PER_PAGE)
-    return render_template("account/overview.html", entries=entries, held=orders.seller_money(current_user.id),
+    return render_template("account/overview.html", entries=entries,
+                           held=orders.seller_money(current_user.id),
                            topup_form=topup_form or MoneyForm(prefix="topup"),
                            withdraw_form=withdraw_form or MoneyForm(prefix="withdraw")), status
 
