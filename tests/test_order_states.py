@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app import db
-from app.models import checkout, order_return, order_state, shipping
+from app.models import analytics, checkout, order_return, order_state, shipping
 from tests.support import assert_invariants
 
 D = Decimal
@@ -299,3 +299,20 @@ def test_both_sides_are_told_of_every_move_and_nothing_of_a_refused_one(app, mak
         links = db.query("SELECT DISTINCT link FROM notifications ORDER BY link")
     assert [row["link"] for row in links] == [f"/purchases/{order['purchase_id']}#order-{order['id']}",
                                               f"/sell/orders/{order['id']}"]
+
+
+def test_seller_revenue_counts_completed_money_less_refunds(app, make_user, make_offer):
+    buyer, seller = make_user(balance="500"), make_user()
+    lamp = make_offer(seller=seller, price="20.00", quantity=20)
+    kept = _delivered(app, buyer, seller, (lamp, 2))          # 40, one lamp returned below
+    _delivered(app, buyer, seller, (lamp, 1))                 # 20
+    cancelled = order_of(app, buy(app, buyer, (lamp, 3)), seller.id)
+    call(app, order_state.cancel, buyer.id, cancelled["id"])  # 60, refunded
+    buy(app, buyer, (lamp, 4))                                # 80, still held: not revenue yet
+    line = value(app, "SELECT id FROM order_lines WHERE order_id = %s", (kept["id"],))
+    asked = call(app, order_return.request_return, buyer.id, kept["id"], {line: 1}, "Broken", 30)
+    call(app, order_return.accept_return, seller.id, asked.return_id)
+    this_month = call(app, analytics.seller_revenue_by_month, seller.id)[-1]
+    assert (this_month["total"], this_month["orders"], this_month["refunds"]) == (D("40.00"), 2, D("80.00"))
+    spent = call(app, analytics.buyer_spending_by_month, buyer.id)[-1]
+    assert (spent["total"], spent["orders"]) == (D("120.00"), 3)
