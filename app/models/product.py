@@ -23,6 +23,11 @@ _ORDER_BY = {
     "newest": "p.created_at DESC, p.id DESC",
 }
 MAX_KEYWORDS = 8
+# Lists page through at most this many products. Every page costs an index
+# scan over the rows before it, so without a bound one anonymous request for
+# page 1,000 of a common word reads 20,000 matches (half a second); past the
+# bound a list asks for more words or filters instead.
+MAX_RESULTS = 1000
 _WORD = re.compile(r"[^\W_]+")
 
 # One list row: the product, its category and its cheapest buyable offer
@@ -135,6 +140,19 @@ def list_products(filters: Filters, sort: str, page: int, per_page: int) -> list
         page_sql = sql.SQL("SELECT p.id FROM products p WHERE {where} ORDER BY {order} "
                            "LIMIT %(limit)s OFFSET %(offset)s").format(where=where, order=order)
     return db.query(sql.SQL(_ROWS).format(page=page_sql, order=order), params)
+
+
+def within_reach(page: int, per_page: int) -> bool:
+    """Whether page `page` of a product list lies within MAX_RESULTS."""
+    return (page - 1) * per_page < MAX_RESULTS
+
+
+def count_products(filters: Filters) -> tuple[int, bool]:
+    """How many products match `filters`: (n, True) when exact, (estimate,
+    False) when there are more than a thousand, from the planner's statistics
+    (see db.count_about): no list ever counts a big match."""
+    where, params = _where(filters)
+    return db.count_about(sql.SQL("SELECT 1 FROM products p WHERE {}").format(where), params)
 
 
 def product_details(product_id: int, viewer_id: int | None = None) -> dict | None:

@@ -1,11 +1,10 @@
 """The cart: add, change, remove (checkout is app/views/checkout.py)."""
-import psycopg2
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import db
 from ..forms.cart import CartLineForm, RemoveLineForm
 from ..models import cart as carts
+from ..pagination import is_small_int
 from .helpers import safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -13,13 +12,11 @@ bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 @bp.app_context_processor
 def cart_count():
-    """"Cart (n)" in every page's header: one small query per page."""
+    """"Cart (n)" in every page's header, read with the session user (see
+    user.load_session_user): no query of its own."""
     if not current_user.is_authenticated:
         return {}
-    try:
-        return {"cart_count": carts.count_units(current_user.id)}
-    except (db.Busy, psycopg2.OperationalError):  # an error page must still render
-        return {}
+    return {"cart_count": current_user.cart_units}
 
 
 def _first_error(form) -> str:
@@ -50,6 +47,19 @@ def add():
     flash(f"Added {form.quantity.number} × {line['product_name']} to your cart "
           f"({line['quantity']} in it now).", "success")
     return redirect(back or url_for(".show"))
+
+
+@bp.route("/add", methods=["GET"])
+def add_as_guest():
+    """A guest's "Add to cart" (a GET form: see catalog/_macros.html): log in,
+    then back to the page the guest was on. Changes nothing."""
+    raw_offer = request.args.get("offer_id", "")
+    offer_id = int(raw_offer) if is_small_int(raw_offer) else None
+    back = safe_next(request.args.get("next")) or _product_page(offer_id)
+    if current_user.is_authenticated:
+        return redirect(back or url_for(".show"))
+    flash("Log in to add items to your cart.", "info")
+    return redirect(url_for("auth.login", next=back or url_for("main.home")))
 
 
 def _cart_page(errors: dict | None = None, status: int = 200):

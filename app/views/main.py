@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify, render_template
 
 from .. import db
+from ..cache import guest_page, remember
 from ..models import category as categories
 from ..models import product as products
 from ..models import recommend
@@ -13,13 +14,14 @@ HOME_PRODUCTS = 20
 
 
 @bp.route("/")
+@guest_page
 def home():
     # One key per section of the page; a new section adds its own.
     user_id = viewer_id()
     context = {
-        "categories": categories.all_categories(),
-        "best_sellers": products.list_products(products.Filters(), "best_selling", 1,
-                                               HOME_PRODUCTS)[:HOME_PRODUCTS],
+        "categories": remember("categories", categories.all_categories),
+        "best_sellers": remember("list_products", products.list_products, products.Filters(), "best_selling",
+                                 1, HOME_PRODUCTS)[:HOME_PRODUCTS],
         "recommendations": recommend.recommendations(user_id) if user_id else None,
         "flash_sales": sales.home_sales(user_id),
     }

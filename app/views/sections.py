@@ -26,7 +26,13 @@ def product_reviews(product_id: int) -> dict | None:
     if data is None:
         return None
     return {**data, "subject_id": product_id, "sort": sort, "sorts": reviews.SORTS,
-            "page": paginate(data["rows"], number, REVIEWS_PER_PAGE), "form": ReviewForm(prefix="review")}
+            "page": paginate(data["rows"], number, REVIEWS_PER_PAGE), "form": _write_form(data)}
+
+
+def _write_form(section: dict) -> ReviewForm | None:
+    """The form to write a review, only for a buyer who has not written one:
+    making a form makes a CSRF token, and a guest's page must hold none."""
+    return ReviewForm(prefix="review") if section["bought"] and not section["review"] else None
 
 
 def seller_reviews(seller_id: int) -> dict | None:
@@ -37,7 +43,7 @@ def seller_reviews(seller_id: int) -> dict | None:
     if data is None:
         return None
     return {**data, "subject_id": seller_id, "page": paginate(data["rows"], number, REVIEWS_PER_PAGE),
-            "form": ReviewForm(prefix="review")}
+            "form": _write_form(data)}
 
 
 def user_page_reviews(user_id: int) -> dict:
