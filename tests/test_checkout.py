@@ -83,7 +83,8 @@ def test_checkout_splits_the_purchase_into_one_order_per_seller(app, database, u
                             ORDER BY user_id""", (purchase_id,))
         assert [(k["kind"], k["amount"]) for k in kinds] == [("purchase", Decimal("-65.25"))]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your order is placed: 65.25 paid" in page and page.count('<strong class="state state-placed">Placed') == 2
+    assert "Your order is placed: 65.25 paid" in page
+    assert page.count('<strong class="state state-placed">Placed') == 2
     assert_invariants(database, {offer["offer_id"]: 5 for offer in (kettle, teapot, kettle_from_ben)})
 
 
