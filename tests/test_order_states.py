@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from app import db
+from app import db, jobs
 from app.models import analytics, checkout, order_return, order_state, shipping
 from tests.support import assert_invariants
 
@@ -316,3 +316,17 @@ def test_seller_revenue_counts_completed_money_less_refunds(app, make_user, make
     assert (this_month["total"], this_month["orders"], this_month["refunds"]) == (D("40.00"), 2, D("80.00"))
     spent = call(app, analytics.buyer_spending_by_month, buyer.id)[-1]
     assert (spent["total"], spent["orders"]) == (D("120.00"), 3)
+
+
+def test_the_periodic_job_completes_orders_shipped_long_ago(app, database, make_user, make_offer, monkeypatch):
+    buyer, seller = make_user(balance="100"), make_user()
+    order = order_of(app, buy(app, buyer, (make_offer(seller=seller, price="9.00"), 1)), seller.id)
+    call(app, order_state.ship, seller.id, order["id"])
+    monkeypatch.setattr(jobs, "_flask_app", app)  # the worker's app context, on the test database
+    assert jobs.release_shipped_orders(timestamp=0) == 0
+    backdate(app, order["id"], app.config["AUTO_RELEASE_DAYS"] + 1)
+    assert jobs.release_shipped_orders(timestamp=0) == 1
+    assert jobs.release_shipped_orders(timestamp=0) == 0  # a second run changes nothing
+    assert order_of(app, order["purchase_id"], seller.id)["state"] == "delivered"
+    assert balance(app, seller) == D("9.00")
+    assert_invariants(database)
