@@ -318,7 +318,8 @@ def test_seller_revenue_counts_completed_money_less_refunds(app, make_user, make
     assert (spent["total"], spent["orders"]) == (D("120.00"), 3)
 
 
-def test_the_periodic_job_completes_orders_shipped_long_ago(app, database, make_user, make_offer, monkeypatch):
+def test_the_periodic_job_completes_orders_shipped_long_ago(app, database, make_user, make_offer,
+                                                            monkeypatch):
     buyer, seller = make_user(balance="100"), make_user()
     order = order_of(app, buy(app, buyer, (make_offer(seller=seller, price="9.00"), 1)), seller.id)
     call(app, order_state.ship, seller.id, order["id"])
