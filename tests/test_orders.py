@@ -117,6 +117,11 @@ def test_seller_fulfils_lines_and_the_buyer_sees_it(app, client, user_client, ma
     assert "Fulfilled" in buyer_client.get("/purchases/").get_data(as_text=True)
     assert "Order #" in client.get("/sell/orders?status=fulfilled").get_data(as_text=True)
     assert "No open orders yet." in client.get("/sell/orders?status=open").get_data(as_text=True)
+    # "Orders to fulfil" opens on the open orders; all of them are a click away.
+    opening = client.get("/sell/orders").get_data(as_text=True)
+    assert "No open orders yet." in opening and "<strong>Open</strong>" in opening
+    assert 'href="/sell/orders?status=all">All orders</a>' in opening
+    assert "Order #" in client.get("/sell/orders?status=all").get_data(as_text=True)
 
 
 def test_only_the_seller_fulfils(app, user_client, make_user, make_offer):

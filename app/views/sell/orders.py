@@ -8,7 +8,9 @@ from ..helpers import safe_next
 
 bp = Blueprint("sell_orders", __name__, url_prefix="/sell/orders")
 PER_PAGE = 20
-STATUSES = {"all": "All orders", "open": "Open", "fulfilled": "Fulfilled"}
+STATUSES = {"open": "Open", "all": "All orders", "fulfilled": "Fulfilled"}
+# "Orders to fulfil" opens on what is left to do.
+DEFAULT_STATUS = "open"
 
 
 @bp.before_request
@@ -19,13 +21,13 @@ def require_login():
 
 @bp.route("")
 def index():
-    status = request.args.get("status", "all")
+    status = request.args.get("status", DEFAULT_STATUS)
     if status not in STATUSES:
         abort(400, description="The status filter must be one of: " + ", ".join(STATUSES) + ".")
     number = page_arg()
     rows = orders.orders_for_seller(current_user.id, status, number, PER_PAGE)
     return render_template("sell/orders.html", page=paginate(rows, number, PER_PAGE),
-                           status=status, statuses=STATUSES)
+                           status=status, statuses=STATUSES, default_status=DEFAULT_STATUS)
 
 
 def _after_fulfil(result: dict | None, what: str):
