@@ -43,6 +43,17 @@ def add(client, offer, quantity=1):
                                           "next": "/cart"})
 
 
+def put_in_cart(app, client, offer, quantity):
+    """A cart line written directly, as if added before the sale changed."""
+    with client.session_transaction() as session:
+        user_id = int(session["_user_id"].partition(":")[0])
+    with app.app_context():
+        db.execute("""INSERT INTO cart_items (user_id, offer_id, quantity, price_seen)
+                      VALUES (%s, %s, %s, 1) ON CONFLICT (user_id, offer_id)
+                      DO UPDATE SET quantity = EXCLUDED.quantity""", (user_id, offer["offer_id"], quantity))
+    return user_id
+
+
 def place(client):
     page = client.get("/checkout").get_data(as_text=True)
     key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
@@ -141,13 +152,16 @@ def test_sale_price_units_and_limit_at_checkout(app, database, user_client, make
     cart = first.get("/cart").get_data(as_text=True)
     assert "6.00" in cart and "12.00" in cart and "Flash sale until" in cart
     assert place(first).status_code == 302
-    add(first, offer, 1)
+    refused = add(first, offer, 1)
+    assert "Flash sale limit reached" in first.get(refused.headers["Location"]).get_data(as_text=True)
+    # Lines put in the cart before others bought: checkout refuses them too.
+    put_in_cart(app, first, offer, 1)
     response = place(first)
     assert response.status_code == 409
     assert "Flash sale limit reached: at most 2 per customer, and you have bought them." in response.get_data(
         as_text=True)
     second, _ = user_client(balance="100")
-    add(second, offer, 2)
+    put_in_cart(app, second, offer, 2)
     response = place(second)
     assert response.status_code == 409
     assert "The flash sale is sold out: only 1 left, you asked for 2." in response.get_data(as_text=True)
@@ -155,7 +169,7 @@ def test_sale_price_units_and_limit_at_checkout(app, database, user_client, make
         db.execute("UPDATE cart_items SET quantity = 1")
     assert place(second).status_code == 302
     third, _ = user_client(balance="100")
-    add(third, offer, 1)
+    put_in_cart(app, third, offer, 1)
     response = place(third)
     assert response.status_code == 409 and "The flash sale is sold out." in response.get_data(as_text=True)
     with app.app_context():

@@ -75,7 +75,7 @@ def update():
     try:
         changed = carts.set_quantity(current_user.id, form.offer_id.number, form.quantity.number)
     except carts.CartError as exc:
-        return _cart_page({form.offer_id.number: exc.message}, 400)
+        return _cart_page({form.offer_id.number: f"Quantity not changed: {exc.message}"}, 400)
     if not changed:
         return _cart_page({None: "That line is not in your cart any more."}, 404)
     flash("Quantity changed.", "success")
