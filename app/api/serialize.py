@@ -33,7 +33,7 @@ def product_item(row: dict, stock: int) -> dict:
     """A product in a list: a row of product.list_products and its total stock."""
     return {"id": row["id"], "name": row["name"],
             "category": {"name": row["category_name"], "slug": row["category_slug"]},
-            "cheapest_price": money(row["min_price"]), "cheapest_offer_id": row["cheapest_offer_id"],
+            "cheapest_price": money(row["cheapest_price"]), "cheapest_offer_id": row["cheapest_offer_id"],
             "total_stock": stock, "seller_count": row["seller_count"],
             "average_rating": rating(row["rating_avg"]), "rating_count": row["rating_count"]}
 

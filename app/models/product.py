@@ -25,18 +25,32 @@ _ORDER_BY = {
 MAX_KEYWORDS = 8
 _WORD = re.compile(r"[^\W_]+")
 
-# One list row: the product, its category and its cheapest buyable offer
-# (found through offers_product_price, one short index scan per row).
+# The offer "Buy the cheapest" adds for the viewer (%(viewer)s, NULL for a
+# guest): the one the cart would charge least for right now, at the live
+# flash-sale price where one runs (as cart.line_problem and checkout price
+# it), never the viewer's own, never one whose live sale is sold out (checkout
+# refuses those until the sale ends). {product} names the product id column.
+# It reads the product's buyable offers through offers_product_price and
+# probes flash_sales_offer for each: its cost grows with the product's
+# sellers, never with the catalog.
+CHEAPEST_OFFER = """LATERAL (
+    SELECT o.id, o.seller_id, least(o.price, s.sale_price) AS price, s.id IS NOT NULL AS on_sale
+    FROM offers o
+    LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
+    WHERE o.product_id = {product} AND o.active AND o.quantity > 0
+      AND o.seller_id IS DISTINCT FROM %(viewer)s AND (s.id IS NULL OR s.units_sold < s.units_total)
+    ORDER BY least(o.price, s.sale_price), o.id LIMIT 1)"""
+
+# One list row: the product, its category and its cheapest buyable offer.
 _ROWS = """
 SELECT p.id, p.name, p.min_price, p.seller_count, p.rating_avg, p.rating_count,
        c.name AS category_name, c.slug AS category_slug,
-       cheapest.id AS cheapest_offer_id, cheapest.seller_id AS cheapest_seller_id
+       cheapest.id AS cheapest_offer_id, cheapest.seller_id AS cheapest_seller_id,
+       cheapest.price AS cheapest_price, cheapest.on_sale AS cheapest_on_sale
 FROM ({page}) page
 JOIN products p ON p.id = page.id
 JOIN categories c ON c.id = p.category_id
-LEFT JOIN LATERAL (SELECT o.id, o.seller_id FROM offers o
-                   WHERE o.product_id = p.id AND o.active AND o.quantity > 0
-                   ORDER BY o.price, o.id LIMIT 1) cheapest ON true
+LEFT JOIN """ + CHEAPEST_OFFER.format(product="p.id") + """ cheapest ON true
 ORDER BY {order}
 """
 
@@ -113,16 +127,19 @@ def _where(filters: Filters, keywords: bool = True) -> tuple[sql.Composable, dic
     return sql.SQL(" AND ").join(parts), params
 
 
-def list_products(filters: Filters, sort: str, page: int, per_page: int) -> list[dict]:
+def list_products(filters: Filters, sort: str, page: int, per_page: int,
+                  viewer_id: int | None = None) -> list[dict]:
     """One page of products matching `filters` in the order `sort` (one of
     SORTS; 'relevance' without keywords means best selling). Returns up to
     per_page + 1 rows: the extra one only says a next page exists.
 
     Each row: id, name, min_price (None = unavailable), seller_count,
-    rating_avg, rating_count, category_name, category_slug, and the cheapest
-    buyable offer's cheapest_offer_id and cheapest_seller_id (or None)."""
+    rating_avg, rating_count, category_name, category_slug, and the offer
+    the cart would charge `viewer_id` least for now (see CHEAPEST_OFFER):
+    cheapest_offer_id, cheapest_seller_id, cheapest_price, cheapest_on_sale
+    (all None when nothing is buyable)."""
     where, params = _where(filters)
-    params.update(limit=per_page + 1, offset=(page - 1) * per_page)
+    params.update(limit=per_page + 1, offset=(page - 1) * per_page, viewer=viewer_id)
     if sort == "relevance" and filters.keywords:
         params.update(need=params["limit"] + params["offset"],
                       name_query=_tsquery(filters.keywords, "A"))

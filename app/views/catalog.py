@@ -44,7 +44,9 @@ def _product_list(form: FiltersForm, category: dict | None, title: str):
         min_rating=form.min_rating_value, in_stock=form.in_stock.data)
     # A query made only of punctuation has no keywords: it matches nothing.
     searched_nothing = bool(form.q.data) and not filters.keywords
-    rows = [] if searched_nothing else products.list_products(filters, form.sort.data, number, PER_PAGE)
+    viewer = current_user.id if current_user.is_authenticated else None
+    rows = [] if searched_nothing else products.list_products(filters, form.sort.data, number, PER_PAGE,
+                                                              viewer_id=viewer)
     return render_template("catalog/list.html", form=form, category=category, title=title,
                            page=paginate(rows, number, PER_PAGE))
 

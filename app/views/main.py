@@ -20,10 +20,11 @@ USER_OFFERS_PER_PAGE = 20
 @bp.route("/")
 def home():
     # One key per section of the page; a new section adds its own.
+    viewer = current_user.id if current_user.is_authenticated else None
     context = {
         "categories": categories.all_categories(),
-        "best_sellers": products.list_products(products.Filters(), "best_selling", 1,
-                                               HOME_PRODUCTS)[:HOME_PRODUCTS],
+        "best_sellers": products.list_products(products.Filters(), "best_selling", 1, HOME_PRODUCTS,
+                                               viewer_id=viewer)[:HOME_PRODUCTS],
         "recommendations": (recommend.recommendations(current_user.id)
                             if current_user.is_authenticated else None),
         "flash_sales": sales.home_sales(current_user.id if current_user.is_authenticated else None),
