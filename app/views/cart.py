@@ -2,8 +2,8 @@
 import secrets
 
 import psycopg2
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, user_logged_in
 
 from .. import db
 from ..models import cart as carts
@@ -34,25 +34,50 @@ def _product_page(offer_id: int | None) -> str | None:
     return url_for("catalog.product", product_id=product_id) if product_id else None
 
 
+# A guest's "Add to cart" waits in their session under this key until they
+# log in or register, then lands in their cart (see add_pending). The session
+# is a signed cookie, so it holds only the last few adds.
+PENDING_ADD = "pending_cart_add"
+MAX_PENDING = 10
+
+
+def _add(offer_id: int, quantity: int) -> None:
+    """Add to the current user's cart and say what happened."""
+    try:
+        line = carts.add_to_cart(current_user.id, offer_id, quantity)
+    except carts.CartError as exc:
+        flash(f"Not added to your cart: {exc.message}", "error")
+        return
+    flash(f"Added {quantity} × {line['product_name']} to your cart ({line['quantity']} in it now).",
+          "success")
+
+
 @bp.route("/cart/add", methods=["POST"])
 def add():
     form = CartLineForm()
     valid = form.validate_on_submit()
     back = safe_next(form.next.data) or _product_page(form.offer_id.number)
     if not current_user.is_authenticated:
-        flash("Log in to add items to your cart.", "info")
+        if valid:
+            pending = session.get(PENDING_ADD) or []
+            session[PENDING_ADD] = [*pending, [form.offer_id.number, form.quantity.number]][-MAX_PENDING:]
+            flash("Log in or create an account, and it goes into your cart.", "info")
+        else:
+            flash("Log in to add items to your cart.", "info")
         return redirect(url_for("auth.login", next=back or url_for("main.home")))
     if not valid:
         flash(f"Not added to your cart: {_first_error(form)}", "error")
         return redirect(back or url_for(".show"))
-    try:
-        line = carts.add_to_cart(current_user.id, form.offer_id.number, form.quantity.number)
-    except carts.CartError as exc:
-        flash(f"Not added to your cart: {exc.message}", "error")
-        return redirect(back or url_for(".show"))
-    flash(f"Added {form.quantity.number} × {line['product_name']} to your cart "
-          f"({line['quantity']} in it now).", "success")
+    _add(form.offer_id.number, form.quantity.number)
     return redirect(back or url_for(".show"))
+
+
+@user_logged_in.connect
+def add_pending(app, user, **_):
+    """Log-in and registration both end in login_user: the add a guest made
+    before is done now, by the same rules as any add."""
+    for offer_id, quantity in session.pop(PENDING_ADD, None) or []:
+        _add(offer_id, quantity)
 
 
 def _cart_page(errors: dict | None = None, status: int = 200):

@@ -1,0 +1,65 @@
+"""A guest's "Add to cart" survives logging in and registering: the add
+lands in the cart and the shopper is back on the page they came from."""
+from decimal import Decimal
+
+from app import db
+
+
+def cart_of(app, user_id) -> dict:
+    with app.app_context():
+        return {row["offer_id"]: row["quantity"] for row in
+                db.query("SELECT offer_id, quantity FROM cart_items WHERE user_id = %s", (user_id,))}
+
+
+def guest_add(client, offer, quantity, next_url):
+    response = client.post("/cart/add", data={"offer_id": str(offer["offer_id"]), "quantity": str(quantity),
+                                              "next": next_url})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    return response.headers["Location"]
+
+
+def test_the_add_lands_in_the_cart_after_logging_in(app, client, make_user, make_offer):
+    kettle = make_offer(quantity=10, name="Blue Kettle")
+    teapot = make_offer(quantity=10, name="Teapot")
+    guest_add(client, kettle, 2, "/search?q=kettle")
+    login_url = guest_add(client, teapot, 1, "/search?q=kettle")
+    assert "it goes into your cart" in client.get(login_url).get_data(as_text=True)
+    buyer = make_user()
+    response = client.post(login_url, data={"email": buyer.email, "password": "correct-horse-9"})
+    assert response.headers["Location"] == "/search?q=kettle"
+    assert cart_of(app, buyer.id) == {kettle["offer_id"]: 2, teapot["offer_id"]: 1}
+    page = client.get("/search?q=kettle").get_data(as_text=True)
+    assert "Added 2 × Blue Kettle to your cart" in page and "Cart (3)" in page
+    # Done once: logging in again later adds nothing more.
+    client.post("/logout")
+    client.post("/login", data={"email": buyer.email, "password": "correct-horse-9"})
+    assert cart_of(app, buyer.id) == {kettle["offer_id"]: 2, teapot["offer_id"]: 1}
+
+
+def test_the_add_lands_in_the_cart_after_registering(app, client, make_offer):
+    lamp = make_offer(quantity=10, name="Lamp")
+    product_page = f"/products/{lamp['product_id']}"
+    login_url = guest_add(client, lamp, 3, product_page)
+    register_url = login_url.replace("/login", "/register")
+    assert f'href="{register_url}"' in client.get(login_url).get_data(as_text=True)
+    response = client.post(register_url, data={
+        "email": "new.shopper@example.com", "first_name": "New", "last_name": "Shopper",
+        "address": "1 Road", "password": "long-enough-1", "confirm": "long-enough-1"})
+    assert response.status_code == 302 and response.headers["Location"] == product_page
+    with app.app_context():
+        user_id = db.query_value("SELECT id FROM users WHERE email = 'new.shopper@example.com'")
+    assert cart_of(app, user_id) == {lamp["offer_id"]: 3}
+
+
+def test_a_waiting_add_that_checkout_would_refuse_is_refused_with_a_message(
+        app, client, make_user, make_offer):
+    seller = make_user(balance=Decimal("0"))
+    own = make_offer(seller=seller, quantity=10, name="Own Lamp")
+    scarce = make_offer(quantity=1, name="Scarce Vase")
+    guest_add(client, own, 1, "/")
+    login_url = guest_add(client, scarce, 5, "/")
+    client.post(login_url, data={"email": seller.email, "password": "correct-horse-9"})
+    page = client.get("/").get_data(as_text=True)
+    assert "Not added to your cart: This is your own offer" in page
+    assert "Not added to your cart: Sold out: only 1 left, you asked for 5." in page
+    assert cart_of(app, seller.id) == {}
