@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Souk's two commands:
 #   ./setup.sh [serve] [--prod] [--host H] [--port P]   set up, then serve the app
-#   ./setup.sh test [pytest args]                       set up, then run the test suite
+#   ./setup.sh test [pytest args]                       set up, lint, then run the test suite
 # Set-up: .venv with requirements.txt, the database (embedded PostgreSQL under
 # instance/ unless DATABASE_URL is set), the schema, demo data if empty.
 set -euo pipefail
@@ -56,11 +56,18 @@ if [[ "$command" == "test" && "${CI:-}" == "true" && ! -x /usr/bin/chromium ]]; 
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-# 3. Database: start it, create or upgrade the schema, demo data when empty.
+# 3. Tests hold the style as they hold behaviour: any ruff finding stops
+#    here, before the database starts (config in ruff.toml).
+if [[ "$command" == "test" ]]; then
+  echo "==> Lint (ruff check)"
+  .venv/bin/ruff check --quiet .
+fi
+
+# 4. Database: start it, create or upgrade the schema, demo data when empty.
 echo "==> Database"
 .venv/bin/python -m app init-db
 
-# 4. Serve or test.
+# 5. Serve or test.
 if [[ "$command" == "test" ]]; then
   echo "==> Tests"
   exec .venv/bin/python -m pytest "${test_args[@]}"

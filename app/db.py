@@ -186,11 +186,6 @@ def execute(statement, params=()) -> int:
         return cur.rowcount
 
 
-def execute_many(statement, rows) -> None:
-    with connection().cursor() as cur:
-        psycopg2.extras.execute_batch(cur, statement, rows, page_size=500)
-
-
 @contextmanager
 def transaction(isolation: str | None = None):
     """Run the block in one transaction; commit on success, roll back on error.

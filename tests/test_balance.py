@@ -3,14 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from app.models import ledger
-
 
 def balance_and_ledger(app, user_id):
     with app.app_context():
         from app import db
         balance = db.query_value("SELECT balance FROM users WHERE id = %s", (user_id,))
-        return balance, ledger.ledger_sum(user_id)
+        ledger_sum = db.query_value(
+            "SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE user_id = %s", (user_id,))
+        return balance, ledger_sum
 
 
 def test_top_up_and_withdraw(app, user_client):

@@ -46,8 +46,3 @@ def entries(user_id: int, page: int, per_page: int) -> list[dict]:
            FROM ledger_entries WHERE user_id = %s
            ORDER BY id DESC LIMIT %s OFFSET %s""",
         (user_id, per_page + 1, (page - 1) * per_page))
-
-
-def ledger_sum(user_id: int) -> Decimal:
-    return db.query_value("SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE user_id = %s",
-                          (user_id,))
