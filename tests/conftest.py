@@ -17,10 +17,11 @@ from werkzeug.serving import make_server
 from app import create_app, db, embedded
 from app.models import ledger
 from app.models import user as users
+from tests.support import PASSWORD, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct-horse-9"
 CHROMIUM = "/usr/bin/chromium"
+BROWSER_TIMEOUT_MS = 15_000
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -111,11 +112,11 @@ def make_user(app):
     return make
 
 
-def login(client, user, password=PASSWORD, remember=False):
-    response = client.post("/login", data={"email": user.email, "password": password,
-                                           **({"remember": "y"} if remember else {})})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
+@pytest.fixture
+def login():
+    """Log a test client in through the login form:
+    login(client, user, password=PASSWORD, remember=False)."""
+    return log_in
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def user_client(app, make_user):
     def make(**kwargs):
         user = make_user(**kwargs)
         client = app.test_client()
-        login(client, user)
+        log_in(client, user)
         return client, user
 
     return make
@@ -150,8 +151,11 @@ def chromium():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect(...) waits as long as page actions do (see the page fixture):
+    # the machine running the suite may be busy.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -163,7 +167,7 @@ def page(chromium):
     """A fresh browser context (cookies, cache) and page per test."""
     context = chromium.new_context()
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()
 

@@ -1,7 +1,7 @@
 """Accounts: register, log in and out, profile, password, public page."""
 import re
 
-from conftest import PASSWORD, login
+from tests.support import PASSWORD
 
 
 def register(client, **overrides):
@@ -41,7 +41,7 @@ def test_register_password_mismatch(client):
     assert response.status_code == 400 and "The passwords differ." in response.get_data(as_text=True)
 
 
-def test_login_logout_and_wrong_password(client, make_user):
+def test_login_logout_and_wrong_password(client, make_user, login):
     user = make_user()
     wrong = client.post("/login", data={"email": user.email, "password": "nope-nope"})
     assert wrong.status_code == 400 and "Wrong email or password." in wrong.get_data(as_text=True)
@@ -71,13 +71,13 @@ def test_login_returns_to_next_page_and_refuses_offsite(client, make_user):
         client.post("/logout")
 
 
-def test_remember_me_sets_cookie(client, make_user):
+def test_remember_me_sets_cookie(client, make_user, login):
     user = make_user()
     response = login(client, user, remember=True)
     assert any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))
 
 
-def test_profile_edit(client, make_user):
+def test_profile_edit(client, make_user, login):
     user = make_user()
     login(client, user)
     response = client.post("/account/edit", data={"email": "changed@example.com", "first_name": "Zed",
@@ -87,7 +87,7 @@ def test_profile_edit(client, make_user):
     assert "changed@example.com" in page and "Zed Zulu" in page
 
 
-def test_profile_edit_rejects_taken_email_and_bad_values(client, make_user):
+def test_profile_edit_rejects_taken_email_and_bad_values(client, make_user, login):
     make_user(email="other@example.com")
     login(client, make_user())
     response = client.post("/account/edit", data={"email": "OTHER@example.com", "first_name": "A",
@@ -100,7 +100,7 @@ def test_profile_edit_rejects_taken_email_and_bad_values(client, make_user):
     assert "At most 100 characters." in page and "At most 500 characters." in page
 
 
-def test_password_change(app, make_user):
+def test_password_change(app, make_user, login):
     user = make_user()
     client, other_session = app.test_client(), app.test_client()
     login(client, user)
@@ -133,7 +133,7 @@ def test_account_pages_require_login(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_post_without_csrf_token_is_rejected(client, make_user):
+def test_post_without_csrf_token_is_rejected(client, make_user, login):
     user = make_user()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD}, csrf=False)
     assert response.status_code == 400

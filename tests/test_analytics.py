@@ -5,11 +5,10 @@ import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import login
-from purchases_helper import make_purchase
 
 from app import charts, db
 from app.models.analytics import month_starts
+from tests.support import log_in, make_purchase
 
 
 def last_month() -> datetime:
@@ -46,7 +45,7 @@ def shop(app, make_user, make_offer):
 
 def logged_in(app, user):
     client = app.test_client()
-    login(client, user)
+    log_in(client, user)
     return client
 
 

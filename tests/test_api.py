@@ -3,10 +3,9 @@ test_api_catalog.py and test_api_orders.py; fuzzing in test_api_fuzz.py)."""
 from decimal import Decimal
 
 import pytest
-from api_support import assert_error, auth, bearer, get_token
-from conftest import PASSWORD, login
 
 from app import db
+from tests.support import PASSWORD, assert_error, auth, bearer, get_token
 
 
 @pytest.fixture
@@ -125,7 +124,7 @@ def test_token_lifetime_comes_from_config(app, client, make_user):
     assert ttl.total_seconds() == 60 and body["token"]
 
 
-def test_password_change_ends_tokens(client, api_user):
+def test_password_change_ends_tokens(client, api_user, login):
     user, headers = api_user
     login(client, user)
     response = client.post("/account/password", data={"current": PASSWORD, "password": "another-pass-1",
@@ -141,7 +140,7 @@ def test_token_use_is_recorded(app, client, api_user):
         assert db.query_value("SELECT last_used_at IS NOT NULL FROM api_tokens")
 
 
-def test_browser_session_does_not_authenticate_the_api(client, make_user):
+def test_browser_session_does_not_authenticate_the_api(client, make_user, login):
     user = make_user()
     login(client, user)
     assert_error(client.get("/api/v1/me"), 401, "token_required")

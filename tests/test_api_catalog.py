@@ -1,9 +1,8 @@
 """The JSON API's catalog: GET /api/v1/products and /api/v1/products/<id>."""
 import pytest
-from api_support import assert_error
-from catalog_support import add_category, add_offer, add_product, count_statements, value
 
 from app import db
+from tests.support import add_category, add_offer, add_product, assert_error, count_statements, value
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from api_support import get_token
 from hypothesis import HealthCheck, settings
 
 from app.api.openapi import OPENAPI
+from tests.support import get_token
 
 
 class FuzzTarget:

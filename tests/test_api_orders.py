@@ -6,11 +6,9 @@ import urllib.request
 from decimal import Decimal
 
 import pytest
-from api_support import assert_error, auth
-from catalog_support import value
-from conftest import login
 
 from app import db
+from tests.support import assert_error, auth, value
 
 ORDERS = "/api/v1/orders"
 
@@ -218,7 +216,7 @@ def test_web_and_api_see_the_same_stock_after_an_api_order(client, shop):
     assert '<td class="num">3</td>' in page and '<td class="num">5</td>' not in page
 
 
-def test_web_checkout_and_api_share_history_and_stock(app, client, shop):
+def test_web_checkout_and_api_share_history_and_stock(app, client, shop, login):
     login(client, shop["buyer"])
     added = client.post("/cart/add", data={"offer_id": str(shop["mug"]["offer_id"]), "quantity": "2"})
     assert added.status_code == 302

@@ -1,4 +1,5 @@
 """Balance and ledger: top up, withdraw, bad amounts, ledger equals balance."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,12 +14,23 @@ def balance_and_ledger(app, user_id):
         return balance, ledger_sum
 
 
+def ledger_rows(html: str) -> list[tuple[str, str, str]]:
+    """(what, amount, balance after) of each row of the page's ledger table, top to bottom."""
+    body = html.split('id="ledger"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        _, what, amount, after = [re.sub(r"<[^>]+>", "", cell).strip()
+                                  for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows.append((what, amount, after))
+    return rows
+
+
 def test_top_up_and_withdraw(app, user_client):
     client, user = user_client()
     assert client.post("/account/topup", data={"topup-amount": "100.50"}).status_code == 302
     assert client.post("/account/withdraw", data={"withdraw-amount": "40"}).status_code == 302
     page = client.get("/account/").get_data(as_text=True)
-    assert "60.50" in page and "Topup" in page and "Withdrawal" in page
+    assert ledger_rows(page) == [("Withdrawal", "-40.00", "60.50"), ("Topup", "100.50", "100.50")]
     assert balance_and_ledger(app, user.id) == (Decimal("60.50"), Decimal("60.50"))
 
 
@@ -49,10 +61,13 @@ def test_ledger_is_paginated_with_running_balance(app, user_client):
     client, user = user_client()
     for _ in range(25):
         client.post("/account/topup", data={"topup-amount": "1"})
+    # Newest first, 20 to a page, each row with the running balance after it.
     first = client.get("/account/").get_data(as_text=True)
-    assert "25.00" in first and 'rel="next"' in first
+    assert ledger_rows(first) == [("Topup", "1.00", f"{n}.00") for n in range(25, 5, -1)]
+    assert 'rel="next"' in first
     second = client.get("/account/?page=2").get_data(as_text=True)
-    assert "5.00" in second and 'rel="next"' not in second
+    assert ledger_rows(second) == [("Topup", "1.00", f"{n}.00") for n in range(5, 0, -1)]
+    assert 'rel="next"' not in second
     assert client.get("/account/?page=abc").status_code == 400
     assert client.get("/account/?page=-1").status_code == 400
     assert balance_and_ledger(app, user.id) == (Decimal("25.00"), Decimal("25.00"))

@@ -1,5 +1,6 @@
 """Real browser: register, log out, log in, top up, see the new balance."""
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +14,7 @@ def test_register_login_top_up(page, live_server):
     page.fill("#password", "browser-pass-1")
     page.fill("#confirm", "browser-pass-1")
     page.click("button:has-text('Create account')")
-    assert page.is_visible("text=Welcome to Souk, Bea!")
+    expect(page.locator("text=Welcome to Souk, Bea!")).to_be_visible()
     page.click("button:has-text('Log out')")
 
     page.click("text=Log in")
@@ -23,6 +24,6 @@ def test_register_login_top_up(page, live_server):
     page.click("text=Bea · 0.00")
     page.fill("#topup-amount", "25.50")
     page.click("button:has-text('Top up')")
-    assert page.is_visible("text=Your balance is 25.50")
-    assert page.is_visible("h2:has-text('Balance: 25.50')")
-    assert page.is_visible("header >> text=Bea · 25.50")
+    expect(page.locator("text=Your balance is 25.50")).to_be_visible()
+    expect(page.locator("h2:has-text('Balance: 25.50')")).to_be_visible()
+    expect(page.locator("header >> text=Bea · 25.50")).to_be_visible()

@@ -1,8 +1,9 @@
 """Real browser: search, open a product, compare its sellers, then sell one
 like it and see the offers box change."""
 import pytest
-from catalog_support import add_category, add_offer, add_product
-from conftest import PASSWORD
+from playwright.sync_api import expect
+
+from tests.support import PASSWORD, add_category, add_offer, add_product, value
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def test_search_open_product_compare_sellers(page, live_server, app, make_user):
     page.goto(live_server + "/")
     page.fill("#q", "skillets")
     page.click("header button:has-text('Search')")
-    assert page.inner_text("h1") == "Results for “skillets”"
+    expect(page.locator("h1")).to_have_text("Results for “skillets”")
     results = page.locator("main table tbody tr")
     assert results.count() == 2
     assert "Cast Iron Skillet" in results.nth(0).inner_text()  # the name match that sells best
@@ -32,16 +33,17 @@ def test_search_open_product_compare_sellers(page, live_server, app, make_user):
     assert page.locator("main table tbody tr").count() == 1
 
     page.click("text=Cast Iron Skillet")
-    assert page.inner_text("h1") == "Cast Iron Skillet"
+    expect(page.locator("h1")).to_have_text("Cast Iron Skillet")
     offers = page.locator("#offers tbody tr")
     sellers = [offers.nth(n).locator("td").nth(0).inner_text() for n in range(offers.count())]
     prices = [offers.nth(n).locator("td").nth(2).inner_text() for n in range(offers.count())]
     assert sellers == ["Ben Seller", "Ann Seller", "Cat Seller"] and prices == ["24.90", "31.00", "27.50"]
-    assert offers.nth(2).locator("text=Out of stock").is_visible()
+    expect(offers.nth(2).locator("text=Out of stock")).to_be_visible()
     assert offers.nth(0).get_by_label("Quantity").input_value() == "1"
 
     page.click("text=Ann Seller")
-    assert page.inner_text("h1") == "Ann Seller" and page.is_visible("text=Cast Iron Skillet")
+    expect(page.locator("h1")).to_have_text("Ann Seller")
+    expect(page.locator("text=Cast Iron Skillet")).to_be_visible()
 
 
 def test_sell_one_like_this_from_the_product_page(page, live_server, app, make_user):
@@ -60,19 +62,18 @@ def test_sell_one_like_this_from_the_product_page(page, live_server, app, make_u
     page.fill("#price", "12.00")
     page.fill("#quantity", "3")
     page.click("button:has-text('Sell this product')")
-    assert page.is_visible("text=You now sell this product.")
+    expect(page.locator("text=You now sell this product.")).to_be_visible()
     first_row = page.locator("#offers tbody tr").nth(0)
     assert "Your offer" in first_row.inner_text() and "12.00" in first_row.inner_text()
 
     page.click("header >> text=Selling")
-    assert page.inner_text("h1") == "Your inventory"
+    expect(page.locator("h1")).to_have_text("Your inventory")
     page.fill(f"#quantity-{first_offer_id(app, seller)}", "8")
     page.click("button:has-text('Save')")
-    assert page.is_visible("text=“Watering Can” now sells at 12.00 with 8 in stock.")
+    expect(page.locator("text=“Watering Can” now sells at 12.00 with 8 in stock.")).to_be_visible()
     page.click("button:has-text('Stop selling')")
-    assert page.is_visible("text=You stopped selling “Watering Can”.")
+    expect(page.locator("text=You stopped selling “Watering Can”.")).to_be_visible()
 
 
 def first_offer_id(app, seller) -> int:
-    from catalog_support import value
     return value(app, "SELECT id FROM offers WHERE seller_id = %s", (seller.id,))

@@ -2,7 +2,9 @@
 two sellers in one checkout, sees two orders; a seller fulfils theirs and
 the buyer sees it."""
 import pytest
-from conftest import PASSWORD
+from playwright.sync_api import expect
+
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -27,25 +29,26 @@ def test_buy_from_two_sellers_and_see_one_order_fulfilled(page, live_server, mak
     # A guest's "Add to cart" asks them to log in, then brings them back.
     page.goto(f"{live_server}/products/{lamp['product_id']}")
     page.click("main button:has-text('Add to cart')")
-    assert page.is_visible("text=Log in to add items to your cart.")
+    expect(page.locator("text=Log in to add items to your cart.")).to_be_visible()
     log_in(page, buyer)
-    assert page.inner_text("h1") == "Brass Lamp"
+    expect(page.locator("h1")).to_have_text("Brass Lamp")
     page.click("main button:has-text('Add to cart')")
-    assert page.is_visible("text=Added 1 × Brass Lamp to your cart")
+    expect(page.locator("text=Added 1 × Brass Lamp to your cart")).to_be_visible()
     page.goto(f"{live_server}/products/{rug['product_id']}")
     page.click("main button:has-text('Add to cart')")
-    assert page.is_visible("header >> text=Cart (2)")
+    expect(page.locator("header >> text=Cart (2)")).to_be_visible()
 
     page.click("header >> text=Cart (2)")
     for seller in ("Ann", "Ben"):
-        assert page.is_visible(f"text=Subtotal from {seller} Seller")
+        expect(page.locator(f"text=Subtotal from {seller} Seller")).to_be_visible()
     page.click("main button:has-text('Check out')")
-    assert page.inner_text("h1") == "Review your order" and page.is_visible("text=75.50")
+    expect(page.locator("h1")).to_have_text("Review your order")
+    expect(page.locator("text=75.50")).to_be_visible()
     page.click("main button:has-text('Place order')")
-    assert page.is_visible("text=Your order is placed: 75.50 paid")
-    assert page.locator("main h2").count() == 2  # one order per seller
-    assert page.locator("text=Status: Pending").count() == 2
-    assert page.is_visible("header >> text=Bea · 24.50")
+    expect(page.locator("text=Your order is placed: 75.50 paid")).to_be_visible()
+    expect(page.locator("main h2")).to_have_count(2)  # one order per seller
+    expect(page.locator("text=Status: Pending")).to_have_count(2)
+    expect(page.locator("header >> text=Bea · 24.50")).to_be_visible()
     purchase_url = page.url
     log_out(page)
 
@@ -53,15 +56,15 @@ def test_buy_from_two_sellers_and_see_one_order_fulfilled(page, live_server, mak
     log_in(page, ann)
     page.click("header >> text=Selling")
     page.click("header >> text=Orders")
-    assert page.is_visible("text=Ship to Bea User")
+    expect(page.locator("text=Ship to Bea User")).to_be_visible()
     page.click("main button:has-text('Mark fulfilled')")
-    assert page.is_visible("text=is fulfilled: the buyer can see it")
+    expect(page.locator("text=is fulfilled: the buyer can see it")).to_be_visible()
     log_out(page)
 
     page.goto(f"{live_server}/login")
     log_in(page, buyer)
     page.click("header >> text=Purchases")
-    assert page.is_visible("text=1 of 2 orders fulfilled")
+    expect(page.locator("text=1 of 2 orders fulfilled")).to_be_visible()
     page.click("main table >> text=#")
     assert page.url == purchase_url
     ann_order = page.locator("section", has_text="from Ann Seller")

@@ -4,8 +4,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from conftest import login
-
 from app import db
 
 
@@ -54,7 +52,7 @@ def test_sold_out_and_upcoming_sales_do_not_count(app, user_client, make_offer):
 
 
 def test_when_the_cheapest_is_the_shoppers_own_sale_the_cheapest_other_is_offered(
-        app, client, make_user, make_offer):
+        app, client, make_user, make_offer, login):
     shopper = make_user()
     lamp = make_offer(seller=shopper, price="25.00", name="Lamp", category="Home")
     make_sale(app, lamp["offer_id"], "10.00")

@@ -3,8 +3,8 @@ every filter and sort, pagination, bad input, list rows."""
 import re
 
 import pytest
-from catalog_support import add_category, add_offer, add_product
-from conftest import login
+
+from tests.support import add_category, add_offer, add_product, value
 
 
 def listed_ids(response) -> list[int]:
@@ -181,7 +181,7 @@ def test_pagination_is_stable_and_complete(app, client, make_user):
     assert beyond.status_code == 200 and "no more products" in beyond.get_data(as_text=True)
 
 
-def test_list_rows_offer_the_cheapest_offer_to_a_logged_in_shopper(app, client, shop, make_user):
+def test_list_rows_offer_the_cheapest_offer_to_a_logged_in_shopper(app, client, shop, make_user, login):
     shopper = make_user()
     login(client, shopper)
     html = client.get("/c/kitchen").get_data(as_text=True)
@@ -198,11 +198,10 @@ def test_list_rows_offer_the_cheapest_offer_to_a_logged_in_shopper(app, client, 
 
 
 def app_offer_id(app, product_id, price):
-    from catalog_support import value
     return value(app, "SELECT id FROM offers WHERE product_id = %s AND price = %s", (product_id, price))
 
 
-def test_when_the_cheapest_offer_is_the_shoppers_own_the_next_cheapest_is_offered(app, client, shop):
+def test_when_the_cheapest_offer_is_the_shoppers_own_the_next_cheapest_is_offered(app, client, shop, login):
     login(client, shop["other"])  # Olga has the cheapest skillet offer (25.00); Sam sells at 30.00
     html = client.get("/c/kitchen").get_data(as_text=True)
     skillet_row = html.split(f'href="/products/{shop["skillet"]}"')[1].split("</tr>")[0]
@@ -222,7 +221,7 @@ def test_product_names_are_escaped_in_lists(app, client, make_user):
     assert listed_ids(client.get("/search?q=bold")) == [product_id]
 
 
-def test_list_pages_stay_small(client, app, make_user):
+def test_list_pages_stay_small(client, app, make_user, login):
     seller = make_user()
     category = add_category(app, "Bulk")
     for n in range(25):

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import psycopg2
 import pytest
-from invariants import assert_invariants
 
 from app import db
 from app.models import checkout
+from tests.support import assert_invariants, violations
 
 
 def add(client, offer, quantity=1):
@@ -102,6 +102,20 @@ def test_the_same_key_never_buys_twice(app, database, user_client, make_offer):
         assert db.query_value("SELECT count(*) FROM purchases") == 1
         assert db.query_value("SELECT balance FROM users WHERE id = %s", (buyer.id,)) == Decimal("40.00")
     assert_invariants(database, {offer["offer_id"]: 5})
+
+
+def test_the_invariant_checks_can_fail(app, database, user_client, make_offer):
+    client, _ = user_client(balance="50")
+    offer = make_offer(price="10.00", quantity=5)
+    add(client, offer)
+    assert place(client).status_code == 302
+    assert violations(database, {offer["offer_id"]: 5}) == []
+    with app.app_context():  # a second charge, and a unit of stock appearing from nowhere
+        db.execute("UPDATE ledger_entries SET amount = amount - 1 WHERE kind = 'purchase'")
+        db.execute("UPDATE offers SET quantity = quantity + 1")
+    broken = "\n".join(violations(database, {offer["offer_id"]: 5}))
+    assert "balance equals ledger" in broken and "purchase debits" in broken
+    assert f"offer {offer['offer_id']}: 5 left + 1 sold != 5 at first" in broken
 
 
 def test_failed_checkout_names_every_failing_line_and_changes_nothing(app, user_client, make_offer):

@@ -9,11 +9,10 @@ from urllib.parse import urlencode, urlsplit
 
 import psycopg2
 import pytest
-from conftest import login
-from invariants import assert_invariants
 
 from app import db
 from app.models import checkout
+from tests.support import assert_invariants, log_in
 
 
 class Shopper:
@@ -22,7 +21,7 @@ class Shopper:
 
     def __init__(self, app, user, base_url: str):
         client = app.test_client()
-        login(client, user)
+        log_in(client, user)
         self.csrf = client.csrf_token()
         self.cookie = "session=" + client.get_cookie("session").value
         self.user = user

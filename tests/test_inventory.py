@@ -3,8 +3,8 @@ stock inline, stop selling; nobody else can touch their offers."""
 import re
 
 import pytest
-from catalog_support import add_category, add_offer, add_product, rows, value
-from conftest import login
+
+from tests.support import add_category, add_offer, add_product, log_in, rows, value
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_stop_selling_keeps_past_orders(app, stock, make_user):
 
 def make_user_client_page(app, make_user, url) -> str:
     client = app.test_client()
-    login(client, make_user())
+    log_in(client, make_user())
     return client.get(url).get_data(as_text=True)
 
 

@@ -6,11 +6,11 @@ click budgets are the benchmark's; here the journey must simply work."""
 from decimal import Decimal
 
 import pytest
-from conftest import PASSWORD
 
 from app.models import cart as carts
 from app.models import user as users
 from bench.journey import run_journey
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 

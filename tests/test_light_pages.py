@@ -5,10 +5,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from conftest import login
-from purchases_helper import make_purchase
-
 from app import db
+from tests.support import make_purchase
 
 YEAR = "max-age=31536000"
 
@@ -62,7 +60,7 @@ def test_header_has_check_out_when_the_cart_has_items(user_client, make_offer):
     assert '<a href="/cart">Cart (2)</a>' in header and '<a href="/checkout">Check out</a>' in header
 
 
-def test_home_lists_a_recommended_product_once(app, make_user, make_offer, client):
+def test_home_lists_a_recommended_product_once(app, make_user, make_offer, client, login):
     seller = make_user(first_name="Sol")
     offers = [make_offer(seller=seller, name=f"Kettle {letter}", category="Kitchen", quantity=20)
               for letter in "ABCD"]

@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from conftest import login
 
 from app import db
 from app.models import checkout
@@ -94,7 +93,7 @@ def test_purchase_page_is_for_its_buyer_only(app, user_client, make_user, make_o
     assert app.test_client().get(f"/purchases/{purchase}").status_code == 302  # guests log in first
 
 
-def test_seller_fulfils_lines_and_the_buyer_sees_it(app, client, user_client, make_user, make_offer):
+def test_seller_fulfils_lines_and_the_buyer_sees_it(app, client, user_client, make_user, make_offer, login):
     buyer_client, buyer = user_client(balance="100")
     seller = make_user(first_name="Sam", address="7 Dock Road")
     lamp = make_offer(seller=seller, name="Lamp", price="3.00")
@@ -138,7 +137,7 @@ def test_only_the_seller_fulfils(app, user_client, make_user, make_offer):
         assert db.query_value("SELECT count(*) FROM orders WHERE fulfilled_at IS NOT NULL") == 0
 
 
-def test_fulfil_a_whole_order_and_filter(app, client, user_client, make_user, make_offer):
+def test_fulfil_a_whole_order_and_filter(app, client, user_client, make_user, make_offer, login):
     _, buyer = user_client(balance="100")
     seller = make_user()
     lamp, rug = make_offer(seller=seller, name="Lamp"), make_offer(seller=seller, name="Rug")

@@ -4,8 +4,8 @@ queries, and the public seller page's list of offers."""
 import re
 
 import pytest
-from catalog_support import add_category, add_offer, add_product, count_statements, value
-from conftest import login
+
+from tests.support import add_category, add_offer, add_product, count_statements, value
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_every_buyable_offer_has_an_add_to_cart_form(app, client, make_user, pro
     assert "<button>Add to cart</button>" in row
 
 
-def test_the_viewers_own_offer_is_marked_and_not_buyable(app, client, make_user, product):
+def test_the_viewers_own_offer_is_marked_and_not_buyable(app, client, make_user, product, login):
     seller = make_user()
     add_offer(app, product["id"], seller, "10.00")
     add_offer(app, product["id"], make_user(), "11.00")
@@ -76,7 +76,7 @@ def test_unavailable_product_still_has_its_page(app, client, make_user, product)
     assert "Currently unavailable" in html and "/cart/add" not in html and "Out of stock" in html
 
 
-def test_links_for_the_creator_and_other_sellers(client, make_user, product):
+def test_links_for_the_creator_and_other_sellers(client, make_user, product, login):
     html = client.get(product["url"]).get_data(as_text=True)
     assert "Sell one like this" not in html and "Edit product details" not in html  # guests
     login(client, product["creator"])
@@ -107,7 +107,8 @@ def test_offers_box_is_paginated(app, client, make_user, product):
     assert 'rel="next" href="/products/{}?offers_page=2"'.format(product["id"]) in first
 
 
-def test_product_page_query_count_does_not_grow_with_offers(app, client, make_user, monkeypatch, product):
+def test_product_page_query_count_does_not_grow_with_offers(app, client, make_user, monkeypatch, product,
+                                                             login):
     seller = make_user()
     login(client, seller)
     add_offer(app, product["id"], make_user(), "10.00")

@@ -1,10 +1,10 @@
 """Recommendations on a small hand-made dataset whose right answer is known,
 through the model and through the home page."""
 import pytest
-from purchases_helper import make_purchase
 
 from app import db
 from app.models import recommend
+from tests.support import make_purchase
 
 
 @pytest.fixture

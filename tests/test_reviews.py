@@ -4,10 +4,9 @@ aggregates that always equal the truth computed from the review rows."""
 import threading
 
 import pytest
-from conftest import login
-from purchases_helper import make_purchase
 
 from app import db
+from tests.support import make_purchase
 
 
 @pytest.fixture
@@ -270,7 +269,7 @@ def seller_review(client, seller_id, rating="5", body="Fast delivery."):
                        data={"review-rating": rating, "review-title": "", "review-body": body})
 
 
-def test_seller_reviews(app, make_user, make_offer, user_client, client):
+def test_seller_reviews(app, make_user, make_offer, user_client, client, login):
     seller = make_user(first_name="Sally", last_name="Seller")
     offer = make_offer(seller=seller)
     buyer_client, buyer = user_client(first_name="Bert", last_name="Buyer")

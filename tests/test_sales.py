@@ -5,10 +5,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import login
-from invariants import assert_invariants
 
 from app import db
+from tests.support import assert_invariants
 
 FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -196,7 +195,7 @@ def test_after_the_sale_the_regular_price_is_back(app, database, user_client, ma
     assert_invariants(database, {offer["offer_id"]: 10})
 
 
-def test_the_seller_cannot_buy_their_own_sale(app, client, make_user, make_offer):
+def test_the_seller_cannot_buy_their_own_sale(app, client, make_user, make_offer, login):
     seller = make_user(balance="50")
     offer = make_offer(seller=seller, name="Lamp", price="10.00")
     make_sale(app, offer)

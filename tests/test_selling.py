@@ -1,8 +1,8 @@
 """Selling: a new product with its offer, "sell one like this", editing a
 product's details, and who may do what."""
 import pytest
-from catalog_support import add_category, add_offer, add_product, rows, value
-from conftest import login
+
+from tests.support import add_category, add_offer, add_product, rows, value
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_creator_edits_product_details(app, user_client, kitchen):
     assert client.get("/products/999999/edit").status_code == 404
 
 
-def test_only_the_creator_edits_product_details(app, client, make_user, kitchen):
+def test_only_the_creator_edits_product_details(app, client, make_user, kitchen, login):
     creator = make_user()
     product_id = add_product(app, creator, kitchen, "Mine")
     add_offer(app, product_id, creator, "5.00")

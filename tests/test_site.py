@@ -14,8 +14,7 @@ def test_error_pages_in_site_look(client):
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
 
 
-def test_security_headers_and_cookie_flags(client, make_user):
-    from conftest import login
+def test_security_headers_and_cookie_flags(client, make_user, login):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -19,7 +19,7 @@ from .loader import connect, load
 from .plan import build_plan
 from .pools import PASSWORD
 from .progress import Progress
-from .tables import build_tables
+from .tables import TABLE_ORDER, build_tables
 
 __all__ = ["DEFAULT_CSV_DIR", "PASSWORD", "PRESETS", "TABLE_ORDER", "Counts", "GeneratorError", "Report",
            "Violation", "check_database", "generate_csv", "generate_into", "load_csv_dir",
@@ -27,9 +27,6 @@ __all__ = ["DEFAULT_CSV_DIR", "PASSWORD", "PRESETS", "TABLE_ORDER", "Counts", "G
 
 DEMO_SEED = 1
 DEFAULT_CSV_DIR = Path(__file__).resolve().parent / "out"
-TABLE_ORDER = ["categories", "users", "products", "offers", "cart_items", "flash_sales",
-               "flash_sale_buyers", "purchases", "orders", "order_lines", "seller_product_sales",
-               "product_reviews", "seller_reviews", "ledger_entries"]
 
 
 @dataclass

@@ -19,7 +19,7 @@ from .pools import Pools, build_pools, password_hash
 from .sampling import group_starts, int_bincount, sort_order
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Plan:
     counts: Counts
     seed: int
@@ -75,9 +75,11 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
                                   orders["created"], seller_tilt, "seller reviews", "seller")
     ledger_rng = rng()
     _summarise(counts, users, products, offers, lines, reviews, seller_reviews)
-    return Plan(counts, seed, now, pools, password_hash(seed), users, products, offers, lines, orders,
-                purchases, sales, sale_buyers, carts, reviews, seller_reviews,
-                _seller_sales(products, offers, lines), ledger_rng)
+    return Plan(counts=counts, seed=seed, now=now, pools=pools, password_hash=password_hash(seed),
+                users=users, products=products, offers=offers, lines=lines, orders=orders,
+                purchases=purchases, sales=sales, sale_buyers=sale_buyers, carts=carts, reviews=reviews,
+                seller_reviews=seller_reviews, seller_sales=_seller_sales(products, offers, lines),
+                ledger_rng=ledger_rng)
 
 
 def _seller_sales(products: dict, offers: dict, lines: dict) -> dict:

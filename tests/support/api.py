@@ -1,5 +1,5 @@
 """Helpers of the JSON API tests: tokens, auth headers, the error shape."""
-from conftest import PASSWORD
+from .accounts import PASSWORD
 
 
 def get_token(client, user, password=PASSWORD) -> str:

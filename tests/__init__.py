@@ -1,0 +1,2 @@
+"""Souk's test suite (a package, so tests import their helpers as
+`from tests.support import ...`)."""

@@ -1,0 +1,44 @@
+"""The money and stock invariants, checked straight in the database after
+any amount of concurrent buying. The invariants themselves are the data
+generator's (db/generated/checks.py), written once for both: stored
+aggregates equal their rows, balances their ledgers, each purchase's debit
+its total and each order's credit its subtotal, flash sales their limits,
+every foreign key its row. Tests add what only they know: the stock each
+offer started with.
+
+    from tests.support import assert_invariants
+    assert_invariants(database, initial_stock={offer_id: 10})
+"""
+import psycopg2
+
+from db.generated.checks import check_database
+
+
+def _stock_violations(dsn: str, initial_stock: dict[int, int]) -> list[str]:
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("""SELECT o.id, o.quantity, coalesce(sum(l.quantity), 0) AS sold
+                           FROM offers o LEFT JOIN order_lines l ON l.offer_id = o.id
+                           WHERE o.id = ANY(%s) GROUP BY o.id""", (list(initial_stock),))
+            rows = cur.fetchall()
+    finally:
+        conn.close()
+    return [f"offer {offer_id}: {left} left + {sold} sold != {initial_stock[offer_id]} at first"
+            for offer_id, left, sold in rows if left + sold != initial_stock[offer_id]]
+
+
+def violations(dsn: str, initial_stock: dict[int, int] | None = None) -> list[str]:
+    """Every broken invariant, as readable lines (empty when all hold).
+    `initial_stock` ({offer_id: units at first}) adds: units sold + stock
+    left = initial stock, for those offers."""
+    # fresh=True: test data is checked right after it is written, so every
+    # line is at its offer's price and every debit and credit is the one
+    # checkout wrote.
+    found = [str(violation) for violation in check_database(dsn, fresh=True)]
+    return found + (_stock_violations(dsn, initial_stock) if initial_stock else [])
+
+
+def assert_invariants(dsn: str, initial_stock: dict[int, int] | None = None) -> None:
+    broken = violations(dsn, initial_stock)
+    assert not broken, "Invariants broken:\n" + "\n".join(broken)
