@@ -121,8 +121,8 @@ def test_check_lists_what_is_broken(database, monkeypatch, capsys):
                        UPDATE seller_product_sales SET units = units + 1 WHERE seller_id = 1;
                        UPDATE products SET units_sold = units_sold + 3 WHERE id = 9 RETURNING 1""")
     broken = {v.name: v.examples for v in check_database(database)}
-    assert set(broken) == {"balance equals ledger", "order subtotals", "purchase totals", "units sold",
-                           "seller sales summary"}
+    assert set(broken) == {"balance equals ledger", "money conserved", "order subtotals", "purchase totals",
+                           "units sold", "seller sales summary"}
     assert broken["balance equals ledger"] == ["user 5"] and broken["order subtotals"] == ["order 7"]
     assert broken["units sold"] == ["product 9"]
     status, err = cli(monkeypatch, capsys, "check", "--database-url", database)

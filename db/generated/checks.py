@@ -23,6 +23,13 @@ INVARIANTS = [
         LEFT JOIN (SELECT user_id, sum(amount) AS total FROM ledger_entries GROUP BY user_id) l
                ON l.user_id = u.id
         WHERE u.balance <> coalesce(l.total, 0)"""),
+    ("money conserved", "money enters only by top-ups and leaves only by withdrawals: their sum is "
+     "the sum of all balances", """
+        SELECT 'top-ups - withdrawals ' || money_in || ' <> balances ' || balances FROM (
+            SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries
+                    WHERE kind IN ('topup', 'withdrawal')) AS money_in,
+                   (SELECT coalesce(sum(balance), 0) FROM users) AS balances) t
+        WHERE money_in <> balances"""),
     ("running balance", "ledger balance_after is the running sum in id order (and never negative)", """
         SELECT 'ledger entry ' || id FROM (
             SELECT id, balance_after, sum(amount) OVER (PARTITION BY user_id ORDER BY id) AS running
