@@ -7,7 +7,7 @@ from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from . import config, db
+from . import cache, config, db
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    cache.init_app(app)  # before compression: it stores pages compressed
     compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -5,6 +5,7 @@ A chart is described by a ChartSpec (title, labels, values). Its key is a hash
 of that data: it is the HTTP ETag, and the rendered bytes are cached under it
 in a bounded LRU, so a chart is drawn again only when its numbers change.
 Text stays text in the SVG (no embedded glyphs), which keeps a chart at a few KB."""
+import functools
 import hashlib
 import io
 import json
@@ -12,17 +13,6 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib import ticker  # noqa: E402  (after choosing the backend)
-from matplotlib.figure import Figure  # noqa: E402
-
-# Text as <text> elements instead of glyph paths; stable ids so the same data
-# gives the same bytes.
-matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "souk", "path.simplify": True,
-                            "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]})
 
 STYLE_VERSION = "2"  # part of every key: bump when the drawing code changes
 CACHE_SIZE = 256
@@ -59,6 +49,24 @@ _cache: OrderedDict[str, bytes] = OrderedDict()
 _lock = threading.Lock()  # guards the cache and matplotlib's text layout
 
 
+@functools.cache
+def _matplotlib():
+    """matplotlib's Figure class and ticker module, imported on the first
+    chart drawn: matplotlib and numpy make up 60 MB of a process, and a
+    worker that serves only catalog pages never needs them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import ticker
+    from matplotlib.figure import Figure
+
+    # Text as <text> elements instead of glyph paths; stable ids so the same
+    # data gives the same bytes.
+    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "souk", "path.simplify": True,
+                                "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]})
+    return Figure, ticker
+
+
 def render_svg(spec: ChartSpec) -> bytes:
     """The chart as SVG bytes, drawn once per distinct data and then cached."""
     with _lock:
@@ -81,7 +89,8 @@ def _plain(text: str) -> str:
 def _draw(spec: ChartSpec) -> bytes:
     rows = max(len(spec.labels), 1)
     height = 0.6 + 0.3 * rows if spec.horizontal else 2.8
-    figure = Figure(figsize=(4.8, max(height, 1.6)))
+    figure_class, _ = _matplotlib()
+    figure = figure_class(figsize=(4.8, max(height, 1.6)))
     figure.patch.set_visible(False)
     axes = figure.add_subplot()
     axes.patch.set_visible(False)
@@ -140,5 +149,6 @@ def _vertical_bars(axes, spec: ChartSpec) -> None:
     axes.bar(positions, spec.values, color=BAR_COLOR, width=0.6)
     axes.set_xticks(list(positions), labels=[_plain(label) for label in spec.labels], fontsize=9)
     axes.tick_params(axis="y", labelsize=9)
+    _, ticker = _matplotlib()
     axes.yaxis.set_major_locator(ticker.MaxNLocator(4))
     axes.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))

@@ -40,6 +40,14 @@ def load(instance_path: Path) -> dict:
         "COMPRESS_BR_LEVEL": 5,
         "COMPRESS_MIN_SIZE": 256,
         "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
+        # How old a catalog page or price may be: the time to live of the
+        # cache (app/cache.py) and of guests' pages in shared HTTP caches.
+        # 0 turns caching off.
+        "CATALOG_CACHE_SECONDS": int(os.environ.get("SOUK_CACHE_SECONDS", "2")),
+        # Redis shared by every worker and node; unset: a cache per process.
+        "CACHE_REDIS_URL": os.environ.get("SOUK_CACHE_REDIS_URL") or os.environ.get("REDIS_URL") or None,
+        "CACHE_KEY_PREFIX": os.environ.get("SOUK_CACHE_KEY_PREFIX", "souk:"),  # one Redis, several sites
+        "CACHE_MAX_ENTRIES": int(os.environ.get("SOUK_CACHE_MAX_ENTRIES", "1000")),
         # werkzeug's scrypt by default; tests may choose a cheaper method.
         "PASSWORD_HASH_METHOD": os.environ.get("SOUK_PASSWORD_HASH", "scrypt"),
         # How long a JSON API bearer token lives (30 days by default).

@@ -186,6 +186,30 @@ def execute(statement, params=()) -> int:
         return cur.rowcount
 
 
+def count_about(statement, params=(), exact_up_to: int = 1000) -> tuple[int, bool]:
+    """How many rows `statement` (a SELECT without ORDER BY or LIMIT) returns:
+    (n, True) when there are at most `exact_up_to`, else (an estimate, False).
+
+    A list can then say "of about 12,400" without a COUNT(*) over a big
+    match: the planner's estimate costs one EXPLAIN, and only a small
+    estimate is checked by counting, at most exact_up_to + 1 rows. An
+    estimate that is too low is caught by that bounded count; one that is
+    too high is only an "about" (lists learn the real end on their last page)."""
+    with connection().cursor() as cur:
+        cur.execute(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(_composable(statement)), params)
+        estimate = int(cur.fetchone()[0][0]["Plan"]["Plan Rows"])
+        if estimate > exact_up_to:
+            return estimate, False
+        cur.execute(sql.SQL("SELECT count(*) FROM ({} LIMIT {}) counted").format(
+            _composable(statement), sql.Literal(exact_up_to + 1)), params)
+        counted = cur.fetchone()[0]
+    return (counted, True) if counted <= exact_up_to else (max(estimate, counted), False)
+
+
+def _composable(statement) -> sql.Composable:
+    return statement if isinstance(statement, sql.Composable) else sql.SQL(statement)
+
+
 @contextmanager
 def transaction(isolation: str | None = None):
     """Run the block in one transaction; commit on success, roll back on error.

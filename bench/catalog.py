@@ -10,10 +10,11 @@ product with 500 sellers and one seller with 10,000 offers. The load takes a
 few minutes and is kept for the next run; --reset drops and reloads it.
 
 Then it requests each page through the Flask test client (routing, session,
-SQL, templates; no network) logged in as the big seller, and prints the
-median and p95 latency. The pages the issue lists must each have a p95
-under 50 ms (the exit status says whether they do); pages marked "extra"
-show how neighbouring paths behave.
+SQL, templates; no network) logged in as the big seller, with the cache
+off (every request a cache miss), and prints the median and p95 latency.
+The pages the issue lists must each have a p95 under 50 ms (the exit
+status says whether they do); pages marked "extra" show how neighbouring
+paths behave.
 """
 import argparse
 import statistics
@@ -183,6 +184,7 @@ def targets() -> list[tuple[str, str, bool]]:
         ("category page", "/c/kitchen", True),
         ("search, common word", "/search?q=steel", True),
         ("search, rare word", f"/search?q={RARE_WORD}", True),
+        ("search, misspelt word (did you mean)", "/search?q=tepot", True),
         ("search with filters and sort", "/search?q=steel&category=kitchen&price_min=20&price_max=150"
                                          "&min_rating=3&in_stock=y&sort=price_asc", True),
         ("category, page 50", "/c/kitchen?page=50", True),
@@ -193,6 +195,7 @@ def targets() -> list[tuple[str, str, bool]]:
         ("category, price high to low, in stock", "/c/garden?sort=price_desc&in_stock=y", False),
         ("category, newest, page 50", "/c/kitchen?sort=newest&page=50", False),
         ("search, common word, page 50", "/search?q=steel&page=50", False),
+        ("search, common word, page 1,000", "/search?q=steel&page=1000", False),
         ("product page, 500 sellers, offers page 20", f"/products/{HOT_PRODUCT}?offers_page=20", False),
         ("inventory, 10,000 offers, page 50", "/sell/inventory?page=50", False),
         ("inventory, search by name", "/sell/inventory?q=kett", False),
@@ -214,7 +217,8 @@ def measure(client, url: str, count: int) -> tuple[list[float], int]:
 
 
 def run(dsn: str, count: int) -> bool:
-    app = create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": 2})
+    # No cache: every request does the work a cache miss does.
+    app = create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": 2, "CATALOG_CACHE_SECONDS": 0})
     client = app.test_client()
     with client.session_transaction() as session:  # log in as the big seller (session epoch 0)
         session["_user_id"] = f"{BIG_SELLER}:0"
@@ -243,7 +247,9 @@ def main() -> None:
         started = time.perf_counter()
         load(server)
         print(f"Loaded in {time.perf_counter() - started:.0f} s.")
-    fast = run(db.with_dbname(server, DB_NAME), args.requests)
+    dsn = db.with_dbname(server, DB_NAME)
+    db.migrate(dsn)  # a database kept from an earlier run gets the newer migrations
+    fast = run(dsn, args.requests)
     print(f"\nEvery p95 under {BUDGET_MS:.0f} ms." if fast else f"\nSome p95 are over {BUDGET_MS:.0f} ms.")
     sys.exit(0 if fast else 1)
 

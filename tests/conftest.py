@@ -49,7 +49,10 @@ def app(database):
     app = create_app({"TESTING": True, "DATABASE_URL": database,
                       # A cheap hash keeps the suite fast; production uses scrypt.
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "DB_POOL_MAX": 30})
+                      "DB_POOL_MAX": 30,
+                      # Tests change data and read pages at once; tests/test_cache.py
+                      # checks the cache with an app of its own.
+                      "CATALOG_CACHE_SECONDS": 0})
     app.test_client_class = SoukClient
     return app
 

@@ -85,15 +85,6 @@ def inbox(user_id: int, page: int, per_page: int) -> list[dict]:
     return rows
 
 
-def unread_count(user_id: int) -> int:
-    """How many notices the user has not read, counted up to UNREAD_CAP + 1
-    (show "99+" above UNREAD_CAP). Reads only the partial index of unread rows."""
-    return db.query_value(
-        """SELECT count(*) FROM (SELECT 1 FROM notifications
-                                  WHERE user_id = %s AND read_at IS NULL LIMIT %s) unread""",
-        (user_id, UNREAD_CAP + 1))
-
-
 def open_notice(user_id: int, notification_id: int) -> dict | None:
     """Mark one of the user's notices read (once: the first reading time is
     kept) and return it, or None when the user has no such notice."""

@@ -23,6 +23,11 @@ _ORDER_BY = {
     "newest": "p.created_at DESC, p.id DESC",
 }
 MAX_KEYWORDS = 8
+# Lists page through at most this many products. Every page costs an index
+# scan over the rows before it, so without a bound one anonymous request for
+# page 1,000 of a common word reads 20,000 matches (half a second); past the
+# bound a list asks for more words or filters instead.
+MAX_RESULTS = 1000
 _WORD = re.compile(r"[^\W_]+")
 
 # The offer "Buy the cheapest" adds for the viewer (%(viewer)s, NULL for a
@@ -127,19 +132,19 @@ def _where(filters: Filters, keywords: bool = True) -> tuple[sql.Composable, dic
     return sql.SQL(" AND ").join(parts), params
 
 
-def list_products(filters: Filters, sort: str, page: int, per_page: int,
-                  viewer_id: int | None = None) -> list[dict]:
+def list_products(filters: Filters, sort: str, page: int, per_page: int) -> list[dict]:
     """One page of products matching `filters` in the order `sort` (one of
     SORTS; 'relevance' without keywords means best selling). Returns up to
     per_page + 1 rows: the extra one only says a next page exists.
 
     Each row: id, name, min_price (None = unavailable), seller_count,
     rating_avg, rating_count, category_name, category_slug, and the offer
-    the cart would charge `viewer_id` least for now (see CHEAPEST_OFFER):
-    cheapest_offer_id, cheapest_seller_id, cheapest_price, cheapest_on_sale
-    (all None when nothing is buyable)."""
+    the cart would charge least for now (see CHEAPEST_OFFER): cheapest_offer_id,
+    cheapest_seller_id, cheapest_price, cheapest_on_sale (all None when
+    nothing is buyable). The same for every viewer, so it can be cached:
+    for_viewer() then swaps out the viewer's own offers."""
     where, params = _where(filters)
-    params.update(limit=per_page + 1, offset=(page - 1) * per_page, viewer=viewer_id)
+    params.update(limit=per_page + 1, offset=(page - 1) * per_page, viewer=None)
     if sort == "relevance" and filters.keywords:
         params.update(need=params["limit"] + params["offset"],
                       name_query=_tsquery(filters.keywords, "A"))
@@ -152,6 +157,38 @@ def list_products(filters: Filters, sort: str, page: int, per_page: int,
         page_sql = sql.SQL("SELECT p.id FROM products p WHERE {where} ORDER BY {order} "
                            "LIMIT %(limit)s OFFSET %(offset)s").format(where=where, order=order)
     return db.query(sql.SQL(_ROWS).format(page=page_sql, order=order), params)
+
+
+def within_reach(page: int, per_page: int) -> bool:
+    """Whether page `page` of a product list lies within MAX_RESULTS."""
+    return (page - 1) * per_page < MAX_RESULTS
+
+
+def count_products(filters: Filters) -> tuple[int, bool]:
+    """How many products match `filters`: (n, True) when exact, (estimate,
+    False) when there are more than a thousand, from the planner's statistics
+    (see db.count_about): no list ever counts a big match."""
+    where, params = _where(filters)
+    return db.count_about(sql.SQL("SELECT 1 FROM products p WHERE {}").format(where), params)
+
+
+def for_viewer(rows: list[dict], viewer_id: int | None) -> list[dict]:
+    """List rows (of list_products) as `viewer_id` may buy them: where the
+    cheapest offer is the viewer's own, the cheapest of the others instead
+    (all None, and own_only True, when there is none). One query, and only
+    when such rows exist; the rows passed in are not changed."""
+    own = [row["id"] for row in rows if viewer_id is not None and row["cheapest_seller_id"] == viewer_id]
+    if not own:
+        return rows
+    others = {row.pop("product_id"): row for row in db.query(
+        f"""SELECT p.id AS product_id, cheapest.id AS cheapest_offer_id,
+                   cheapest.seller_id AS cheapest_seller_id, cheapest.price AS cheapest_price,
+                   cheapest.on_sale AS cheapest_on_sale
+            FROM unnest(%(ids)s::bigint[]) AS p (id)
+            LEFT JOIN {CHEAPEST_OFFER.format(product="p.id")} cheapest ON true""",
+        {"ids": own, "viewer": viewer_id})}
+    return [{**row, **others[row["id"]], "own_only": others[row["id"]]["cheapest_offer_id"] is None}
+            if row["id"] in others else row for row in rows]
 
 
 def product_details(product_id: int, viewer_id: int | None = None) -> dict | None:

@@ -7,6 +7,7 @@ import psycopg2
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
+from .notification import UNREAD_CAP
 
 # A hash to compare against when the email is unknown, so a login attempt
 # takes the same time whether or not the account exists.
@@ -25,6 +26,9 @@ class User:
     balance: Decimal
     session_epoch: int
     created_at: datetime
+    # For every page's header, read with the session user (load_session_user).
+    cart_units: int = 0
+    unread_notices: int = 0  # counted up to notification.UNREAD_CAP + 1
 
     is_authenticated = True
     is_active = True
@@ -48,12 +52,21 @@ _USER_COLUMNS = "id, email, first_name, last_name, address, balance, session_epo
 
 
 def load_session_user(session_id: str) -> User | None:
-    """The user for a flask-login id of the form 'id:epoch', if still valid."""
+    """The user for a flask-login id of the form 'id:epoch', if still valid,
+    with the units in their cart and their unread notices: every page's
+    header shows them, so one query per request reads them together."""
     user_id, _, epoch = session_id.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
+    if not (user_id.isdigit() and epoch.isdigit()) or len(user_id) > 18 or len(epoch) > 9:
         return None
-    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s AND session_epoch = %s",
-                       (int(user_id), int(epoch)))
+    row = db.query_one(
+        f"""SELECT {_USER_COLUMNS},
+                   (SELECT coalesce(sum(c.quantity), 0) FROM cart_items c WHERE c.user_id = users.id)
+                       AS cart_units,
+                   (SELECT count(*) FROM (SELECT 1 FROM notifications n
+                                          WHERE n.user_id = users.id AND n.read_at IS NULL
+                                          LIMIT %s) unread) AS unread_notices
+            FROM users WHERE id = %s AND session_epoch = %s""",
+        (UNREAD_CAP + 1, int(user_id), int(epoch)))
     return User(**row) if row else None
 
 

@@ -1,14 +1,13 @@
 """The cart (add, change, remove) and checkout (review, place the order)."""
 import secrets
 
-import psycopg2
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, user_logged_in
 
-from .. import db
 from ..models import cart as carts
 from ..models import checkout
 from ..order_forms import CartLineForm, CheckoutForm, RemoveLineForm
+from ..pagination import is_small_int
 from .auth import safe_next
 
 bp = Blueprint("cart", __name__)
@@ -16,13 +15,11 @@ bp = Blueprint("cart", __name__)
 
 @bp.app_context_processor
 def cart_count():
-    """"Cart (n)" in every page's header: one small query per page."""
+    """"Cart (n)" in every page's header, read with the session user (see
+    user.load_session_user): no query of its own."""
     if not current_user.is_authenticated:
         return {}
-    try:
-        return {"cart_count": carts.count_units(current_user.id)}
-    except (db.Busy, psycopg2.OperationalError):  # an error page must still render
-        return {}
+    return {"cart_count": current_user.cart_units}
 
 
 def _first_error(form) -> str:
@@ -59,9 +56,7 @@ def add():
     back = safe_next(form.next.data) or _product_page(form.offer_id.number)
     if not current_user.is_authenticated:
         if valid:
-            pending = session.get(PENDING_ADD) or []
-            session[PENDING_ADD] = [*pending, [form.offer_id.number, form.quantity.number]][-MAX_PENDING:]
-            flash("Log in or create an account, and it goes into your cart.", "info")
+            _keep_pending(form.offer_id.number, form.quantity.number)
         else:
             flash("Log in to add items to your cart.", "info")
         return redirect(url_for("auth.login", next=back or url_for("main.home")))
@@ -72,10 +67,34 @@ def add():
     return redirect(back or url_for(".show"))
 
 
+@bp.route("/cart/add", methods=["GET"])
+def add_as_guest():
+    """A guest's "Add to cart" (a GET form, so guests' pages carry no CSRF
+    token and can be cached: see catalog/_macros.html). The add waits in the
+    session for the log-in (see add_pending); then the guest is back on the
+    page they were on. Nothing else changes."""
+    raw_offer, raw_quantity = request.args.get("offer_id", ""), request.args.get("quantity", "1")
+    offer_id = int(raw_offer) if is_small_int(raw_offer) else None
+    back = safe_next(request.args.get("next")) or _product_page(offer_id)
+    if current_user.is_authenticated:
+        return redirect(back or url_for(".show"))
+    if offer_id and is_small_int(raw_quantity) and 1 <= int(raw_quantity) <= carts.MAX_LINE_QUANTITY:
+        _keep_pending(offer_id, int(raw_quantity))
+    else:
+        flash("Log in to add items to your cart.", "info")
+    return redirect(url_for("auth.login", next=back or url_for("main.home")))
+
+
+def _keep_pending(offer_id: int, quantity: int) -> None:
+    pending = session.get(PENDING_ADD) or []
+    session[PENDING_ADD] = [*pending, [offer_id, quantity]][-MAX_PENDING:]
+    flash("Log in or create an account, and it goes into your cart.", "info")
+
+
 @user_logged_in.connect
 def add_pending(app, user, **_):
-    """Log-in and registration both end in login_user: the add a guest made
-    before is done now, by the same rules as any add."""
+    """Log-in and registration both end in login_user: the adds a guest made
+    before are done now, by the same rules as any add."""
     for offer_id, quantity in session.pop(PENDING_ADD, None) or []:
         _add(offer_id, quantity)
 

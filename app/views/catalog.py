@@ -1,20 +1,26 @@
 """Browsing the catalog: category pages, keyword search with filters and
 sorts, product pages, and editing a product's details (its creator only)."""
+import dataclasses
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..cache import guest_page, remember
 from ..catalog_forms import MAX_QUERY, FiltersForm, ProductForm, category_choices, category_filter_choices
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import product as products
+from ..models import search_words
 from ..pagination import page_arg, paginate
 from .reviews import product_reviews_context
 
 bp = Blueprint("catalog", __name__)
 PER_PAGE = 20
 OFFERS_PER_PAGE = 20
+# A keyword search with fewer results than this on its first page looks for
+# a better spelling ("did you mean ...").
+FEW_RESULTS = 5
 # Ids are bigint: a larger number in a URL is simply not found.
 PRODUCT_ID = f"<int(max={2**63 - 1}):product_id>"
 _SLUG = re.compile(r"^[a-z0-9-]{1,100}$")
@@ -42,18 +48,48 @@ def _product_list(form: FiltersForm, category: dict | None, title: str):
         keywords=products.keywords(form.q.data), category_id=category["id"] if category else None,
         price_min=form.price_min.amount, price_max=form.price_max.amount,
         min_rating=form.min_rating_value, in_stock=form.in_stock.data)
+    context = {"form": form, "category": category, "title": title, "suggestion": None, "corrected": None}
+    if not products.within_reach(number, PER_PAGE):
+        return render_template("catalog/list.html", **context, page=None, too_deep=products.MAX_RESULTS)
     # A query made only of punctuation has no keywords: it matches nothing.
-    searched_nothing = bool(form.q.data) and not filters.keywords
-    viewer = current_user.id if current_user.is_authenticated else None
-    rows = [] if searched_nothing else products.list_products(filters, form.sort.data, number, PER_PAGE,
-                                                              viewer_id=viewer)
-    return render_template("catalog/list.html", form=form, category=category, title=title,
-                           page=paginate(rows, number, PER_PAGE))
+    if bool(form.q.data) and not filters.keywords:
+        page = paginate([], number, PER_PAGE, (0, True))
+    else:
+        page = _page_of(filters, form.sort.data, number)
+        if filters.keywords and number == 1 and len(page.items) < FEW_RESULTS:
+            page, context["suggestion"], context["corrected"] = _better_spelling(filters, form.sort.data,
+                                                                                 page)
+    return render_template("catalog/list.html", **context, page=page)
+
+
+def _better_spelling(filters: products.Filters, sort: str, page):
+    """For a search that found little: (the page to show, the words to
+    suggest or None, the words shown instead of what was typed or None).
+    Nothing found: the results of the nearest spelling, if it finds any.
+    A few found: a suggestion, if it finds more."""
+    words = remember("suggest", search_words.suggest, filters.keywords)
+    if not words:
+        return page, None, None
+    better = dataclasses.replace(filters, keywords=words)
+    if not page.items:
+        corrected = _page_of(better, sort, 1)
+        return (corrected, None, " ".join(words)) if corrected.items else (page, None, None)
+    more = remember("count_products", products.count_products, better)[0] > page.total
+    return page, words if more else None, None
+
+
+def _page_of(filters: products.Filters, sort: str, number: int):
+    """One page of a product list with its count, from the cache when fresh."""
+    rows = remember("list_products", products.list_products, filters, sort, number, PER_PAGE)
+    rows = products.for_viewer(rows, _viewer_id())  # the shared rows, less the viewer's own offers
+    count = remember("count_products", products.count_products, filters)
+    return paginate(rows, number, PER_PAGE, count, products.MAX_RESULTS)
 
 
 @bp.route("/search")
+@guest_page
 def search():
-    all_categories = categories.all_categories()
+    all_categories = remember("categories", categories.all_categories)
     form = FiltersForm(request.args)
     form.category.choices = category_filter_choices(all_categories)
     category = _category_in(all_categories, form.category.data) if form.category.data else None
@@ -62,8 +98,9 @@ def search():
 
 
 @bp.route("/c/<slug>")
+@guest_page
 def category_page(slug: str):
-    category = categories.category_by_slug(slug) if _SLUG.match(slug) else None
+    category = remember("category", categories.category_by_slug, slug) if _SLUG.match(slug) else None
     if category is None:
         abort(404, description="There is no such category.")
     form = FiltersForm(request.args)
@@ -83,12 +120,13 @@ def product_context(product: dict) -> dict:
     """Template variables of the product page: the product and one page of
     its offers box (?offers_page=). Other sections add their own keys."""
     number = page_arg("offers_page")
-    rows = offers.offers_for_product(product["id"], number, OFFERS_PER_PAGE)
+    rows = remember("offers_for_product", offers.offers_for_product, product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
             "reviews": product_reviews_context(product["id"])}
 
 
 @bp.route(f"/products/{PRODUCT_ID}")
+@guest_page
 def product(product_id: int):
     return render_template("catalog/product.html", **product_context(_product_or_404(product_id)))
 

@@ -1,10 +1,8 @@
 """The inbox: every user's notices (order changes, returns, sold-out sales),
 newest first, and the unread count in every page's header."""
-import psycopg2
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import db
 from ..models import notification as notifications
 from ..pagination import MAX_PAGE, is_small_int, page_arg, paginate
 
@@ -21,13 +19,11 @@ def require_login():
 
 @bp.app_context_processor
 def unread_notices():
-    """"Inbox (n)" in every page's header: one count over a partial index."""
+    """"Inbox (n)" in every page's header, counted over a partial index by
+    the query that loads the session user (user.load_session_user)."""
     if not current_user.is_authenticated:
         return {}
-    try:
-        count = notifications.unread_count(current_user.id)
-    except (db.Busy, psycopg2.OperationalError):  # an error page must still render
-        return {}
+    count = current_user.unread_notices
     return {"unread_notices": f"{notifications.UNREAD_CAP}+" if count > notifications.UNREAD_CAP else count}
 
 

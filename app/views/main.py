@@ -3,6 +3,7 @@ from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user
 
 from .. import db
+from ..cache import guest_page, remember
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import product as products
@@ -18,16 +19,17 @@ USER_OFFERS_PER_PAGE = 20
 
 
 @bp.route("/")
+@guest_page
 def home():
     # One key per section of the page; a new section adds its own.
     viewer = current_user.id if current_user.is_authenticated else None
+    best_sellers = remember("list_products", products.list_products, products.Filters(), "best_selling", 1,
+                            HOME_PRODUCTS)[:HOME_PRODUCTS]
     context = {
-        "categories": categories.all_categories(),
-        "best_sellers": products.list_products(products.Filters(), "best_selling", 1, HOME_PRODUCTS,
-                                               viewer_id=viewer)[:HOME_PRODUCTS],
-        "recommendations": (recommend.recommendations(current_user.id)
-                            if current_user.is_authenticated else None),
-        "flash_sales": sales.home_sales(current_user.id if current_user.is_authenticated else None),
+        "categories": remember("categories", categories.all_categories),
+        "best_sellers": products.for_viewer(best_sellers, viewer),
+        "recommendations": recommend.recommendations(viewer) if viewer else None,
+        "flash_sales": sales.home_sales(viewer),
     }
     return render_template("main/home.html", **context)
 

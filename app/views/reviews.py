@@ -35,7 +35,13 @@ def product_reviews_context(product_id: int) -> dict | None:
     if data is None:
         return None
     return {**data, "subject_id": product_id, "sort": sort, "sorts": reviews.SORTS,
-            "page": paginate(data["rows"], number, PER_PAGE), "form": ReviewForm(prefix="review")}
+            "page": paginate(data["rows"], number, PER_PAGE), "form": _write_form(data)}
+
+
+def _write_form(section: dict) -> ReviewForm | None:
+    """The form to write a review, only for a buyer who has not written one:
+    making a form makes a CSRF token, and a guest's page must hold none."""
+    return ReviewForm(prefix="review") if section["bought"] and not section["review"] else None
 
 
 def seller_reviews_context(seller_id: int) -> dict | None:
@@ -46,7 +52,7 @@ def seller_reviews_context(seller_id: int) -> dict | None:
     if data is None:
         return None
     return {**data, "subject_id": seller_id, "page": paginate(data["rows"], number, PER_PAGE),
-            "form": ReviewForm(prefix="review")}
+            "form": _write_form(data)}
 
 
 def user_page_reviews(user_id: int) -> dict:

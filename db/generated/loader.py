@@ -60,6 +60,8 @@ def _load_in_one_transaction(conn, sources: list, reset: bool, progress: Progres
             ddl.restart_identities(cur, names)
             ddl.restore(cur, names, saved, progress)
             ddl.refresh_materialized_views(cur)
+            if "products" in names:  # its trigger was off: "did you mean" words (0080_search_words)
+                cur.execute("SELECT refresh_search_words()")
         with progress.step("commit"):  # flushes the tables that skipped the WAL
             conn.commit()
     except psycopg2.Error as exc:

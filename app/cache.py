@@ -1,0 +1,241 @@
+"""Caching of catalog data and of guests' catalog pages.
+
+What is cached, and for how long:
+- Catalog data that is the same for everybody (list pages, counts,
+  categories, a product's offers and reviews): remember(), for
+  CATALOG_CACHE_SECONDS (2 s by default).
+- Guests' catalog pages (home, category, search, product), whole and
+  compressed: @guest_page, for the same time. They carry an ETag and
+  Last-Modified (answered with 304) and `Cache-Control: public, max-age`
+  of the same time, with `Vary: Cookie`, so a proxy or CDN may keep them
+  that long too. Every other page is `Cache-Control: private, no-cache`.
+
+The bound on staleness is the time to live, not invalidation: a price,
+stock or sale change shows on every page within CATALOG_CACHE_SECONDS at
+this server (twice that behind a shared cache that honours max-age). A
+version key bumped on writes would only reach the process that made the
+write unless every read also asked Redis or the database, which is the
+cost the cache is there to save; a short time to live holds the same bound
+on any number of workers and nodes, with or without Redis.
+
+Where: Redis when SOUK_CACHE_REDIS_URL (or REDIS_URL) is set, so every
+worker and node shares one copy; otherwise each process keeps its own
+(cachelib's SimpleCache, bounded in entries). Redis failing never fails a
+page: the value is computed as if nothing were cached.
+
+Never cached for anybody else: a logged-in user's pages are rendered for
+them (only the shared data above comes from the cache), a guest page is
+cached only when rendering it neither read nor wrote anything personal (it
+left the session untouched), and after a user's own POST their requests
+skip the cache for one time to live, so they see their own writes at once.
+The cart and checkout never use it.
+"""
+import hashlib
+import logging
+import time
+
+from flask import current_app, g, make_response, request, session
+from flask_caching import Cache
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+cache = Cache()
+log = logging.getLogger(__name__)
+_MISSING = object()
+# Session key: until when (epoch seconds) this user's requests skip the cache.
+_SKIP_UNTIL = "cache_skip_until"
+# Session keys that never change what a guest page shows: a guest whose
+# session holds anything else gets the page rendered for them alone. (The
+# CSRF token does end up in pages, through csrf_token(): _store_page checks
+# whether the page asked for it.)
+_IMPERSONAL_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_id", "_permanent", _SKIP_UNTIL})
+
+
+def init_app(app) -> None:
+    seconds = app.config["CATALOG_CACHE_SECONDS"]
+    redis_url = app.config.get("CACHE_REDIS_URL")
+    if seconds <= 0:
+        settings = {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    elif redis_url:
+        settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
+                    "CACHE_KEY_PREFIX": app.config["CACHE_KEY_PREFIX"]}
+    else:
+        settings = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": app.config["CACHE_MAX_ENTRIES"]}
+    cache.init_app(app, config={**settings, "CACHE_DEFAULT_TIMEOUT": seconds})
+    # Registered before flask-compress so that it runs after it (Flask runs
+    # after_request functions in reverse): the stored page is compressed.
+    app.after_request(_store_page)
+    app.after_request(_private_by_default)
+    app.after_request(_note_own_write)
+    app.before_request(_serve_page)
+    app.jinja_env.globals.update(csrf_token=_csrf_token, shared_fragment=shared_fragment)
+
+
+def _enabled() -> bool:
+    return current_app.config["CATALOG_CACHE_SECONDS"] > 0
+
+
+def _digest(parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _skipping() -> bool:
+    return session.get(_SKIP_UNTIL, 0) > time.time()
+
+
+def _get(key):
+    try:
+        return cache.get(key)
+    except Exception:  # a cache that is down is a cache miss, never an error page
+        log.warning("cache unavailable on get", exc_info=True)
+        return None
+
+
+def _set(key, value) -> None:
+    try:
+        cache.set(key, value)
+    except Exception:
+        log.warning("cache unavailable on set", exc_info=True)
+
+
+def remember(name: str, compute, *args):
+    """compute(*args), shared with every request (and, with Redis, every
+    node) for CATALOG_CACHE_SECONDS. Only for data that is the same for
+    everybody: never pass a user's id."""
+    if not _enabled() or _skipping():
+        return compute(*args)
+    key = f"data:{name}:{_digest(args)}"
+    entry = _get(key)
+    if entry is None:
+        entry = (compute(*args),)  # a tuple, so that None results are cached too
+        _set(key, entry)
+    return entry[0]
+
+
+def _note_own_write(response):
+    """After a logged-in user's POST, their next requests skip the cache for
+    one time to live: they see their own change at once on any worker."""
+    if request.method == "POST" and _enabled() and "_user_id" in session:
+        session[_SKIP_UNTIL] = int(time.time()) + current_app.config["CATALOG_CACHE_SECONDS"] + 1
+    return response
+
+
+# --- fragments of logged-in pages ---------------------------------------------
+
+# What a fragment holds in place of the viewer's CSRF token: the token is
+# put in when the fragment is served, so one fragment serves every viewer.
+_CSRF_PLACEHOLDER = "souk-csrf-token-placeholder"
+
+
+def _csrf_token() -> str:
+    """csrf_token() in templates: the placeholder while a shared fragment is
+    rendered, else flask-wtf's token."""
+    if g.get("rendering_shared_fragment"):
+        return _CSRF_PLACEHOLDER
+    return generate_csrf()
+
+
+def shared_fragment(*key, caller):
+    """A piece of a page rendered once for everybody and cached like data,
+    for `{% call shared_fragment(name, data...) %}...{% endcall %}`. The
+    key must hold everything the piece depends on besides the URL (which is
+    added): the rows it shows, and whether the viewer owns any of them. It
+    may contain csrf_token(); nothing else of the viewer's."""
+    if not _enabled() or _skipping():
+        return caller()
+    nested = g.get("rendering_shared_fragment", False)  # inside another: it puts the token in
+    cache_key = f"fragment:{_digest((key, request.full_path))}"
+    html = _get(cache_key)
+    if html is None:
+        g.rendering_shared_fragment = True
+        try:
+            html = str(caller())
+        finally:
+            g.rendering_shared_fragment = nested
+        own_token = g.get("csrf_token")
+        if not own_token or own_token not in html:  # a form made its own token: not shareable
+            _set(cache_key, html)
+    if not nested and _CSRF_PLACEHOLDER in html:
+        html = html.replace(_CSRF_PLACEHOLDER, generate_csrf())
+    return Markup(html)
+
+
+# --- guests' pages ------------------------------------------------------------
+
+def guest_page(view):
+    """Mark a view as a catalog page whose guest version may be cached and
+    served to every guest (see the module docstring)."""
+    view.souk_guest_page = True
+    return view
+
+
+def _is_guest_page() -> bool:
+    """A GET of a marked view by a visitor who is not logged in and has no
+    message waiting: the page is then the same for every such visitor."""
+    view = current_app.view_functions.get(request.endpoint)
+    return (request.method in ("GET", "HEAD") and getattr(view, "souk_guest_page", False) and _enabled()
+            and _IMPERSONAL_SESSION_KEYS.issuperset(session.keys())
+            and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies)
+
+
+def _encoding() -> str:
+    """The encoding flask-compress will pick (br before gzip), part of the key."""
+    offered = request.headers.get("Accept-Encoding", "").split(",")
+    accepted = {part.split(";")[0].strip().lower() for part in offered
+                if "q=0" not in part.replace(" ", "").split(";")[1:]}
+    return next((name for name in ("br", "gzip") if name in accepted), "identity")
+
+
+def _page_key() -> str:
+    return f"page:{_encoding()}:{bool(request.headers.get('Save-Data'))}:{_digest(request.full_path)}"
+
+
+def _serve_page():
+    if not _is_guest_page():
+        return None
+    key = _page_key()
+    entry = _get(key)
+    if entry is None:
+        g.page_cache_key = key
+        return None
+    body, headers, created = entry
+    response = make_response(body)
+    response.headers.update(headers)
+    g.page_cache_hit = True
+    return _public(response, created)
+
+
+def _public(response, created: float):
+    seconds = current_app.config["CATALOG_CACHE_SECONDS"]
+    response.cache_control.public = True
+    response.cache_control.max_age = seconds
+    response.last_modified = created
+    response.vary.update(("Cookie", "Accept-Encoding"))
+    return response.make_conditional(request)
+
+
+def _store_page(response):
+    key = g.pop("page_cache_key", None)
+    if key is None or g.get("page_cache_hit"):
+        return response
+    encoding = response.headers.get("Content-Encoding", "identity")
+    # A page that holds a CSRF token or changed the session (a message) is
+    # that visitor's own: never stored.
+    if (response.status_code != 200 or session.modified or "csrf_token" in g or response.is_streamed
+            or encoding != key.split(":")[1] or "Set-Cookie" in response.headers):
+        return response
+    body = response.get_data()
+    response.set_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
+    headers = {name: value for name, value in response.headers.items()
+               if name in ("Content-Type", "Content-Encoding", "ETag", "Content-Security-Policy")}
+    created = int(time.time())
+    _set(key, (body, headers, created))
+    return _public(response, created)
+
+
+def _private_by_default(response):
+    """Pages not explicitly public are for their one visitor only."""
+    if not response.cache_control.public and "Cache-Control" not in response.headers:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    return response

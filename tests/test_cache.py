@@ -1,0 +1,218 @@
+"""The catalog cache (app/cache.py): prices and stock within the stated bound
+on every page that shows them, guests' pages shared and revalidated, and
+nothing personal ever served to anybody else."""
+import re
+import socket
+import time
+import uuid
+
+import psycopg2
+import pytest
+
+from app import create_app
+from app.cache import cache
+from tests.conftest import SoukClient
+from tests.support import count_statements
+from tests.support import log_in as login
+
+BOUND = 1  # seconds: CATALOG_CACHE_SECONDS of the app under test
+
+
+def _make_app(database, **settings):
+    app = create_app({"TESTING": True, "DATABASE_URL": database, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "DB_POOL_MAX": 4, "CATALOG_CACHE_SECONDS": BOUND, **settings})
+    app.test_client_class = SoukClient
+    return app
+
+
+@pytest.fixture(scope="module")
+def cached_app(database):
+    return _make_app(database)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(cached_app):
+    with cached_app.app_context():
+        cache.clear()
+
+
+@pytest.fixture
+def teapot(make_offer):
+    offer = make_offer(name="Blue Teapot", category="Kitchen", price="10.00", quantity=5)
+    offer["pages"] = ["/", "/c/kitchen", "/search?q=teapot", f"/products/{offer['product_id']}"]
+    return offer
+
+
+def _sql(database, statement, params=()):
+    conn = psycopg2.connect(database)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement, params)
+    finally:
+        conn.close()
+
+
+def _seconds_until_every_page_shows(client, pages, pattern, limit):
+    """Poll the pages until each shows `pattern`; how long the slowest took."""
+    started, pending, took = time.monotonic(), set(pages), 0.0
+    while pending and time.monotonic() - started < limit:
+        for page in sorted(pending):
+            if re.search(pattern, client.get(page).get_data(as_text=True)):
+                pending.discard(page)
+                took = time.monotonic() - started
+        time.sleep(0.05)
+    assert not pending, f"still stale after {limit} s: {pending}"
+    return took
+
+
+def test_a_price_change_shows_on_every_guest_page_within_the_bound(cached_app, database, teapot):
+    guest = cached_app.test_client()
+    for page in teapot["pages"]:
+        assert "10.00" in guest.get(page).get_data(as_text=True), page
+    _sql(database, "UPDATE offers SET price = 7.77 WHERE id = %s", (teapot["offer_id"],))
+    took = _seconds_until_every_page_shows(guest, teapot["pages"], r">7\.77<|From 7\.77", BOUND + 3)
+    assert took <= BOUND + 0.5
+
+
+def test_a_stock_change_shows_within_the_bound(cached_app, database, teapot):
+    guest = cached_app.test_client()
+    product_page = teapot["pages"][-1]
+    assert "Out of stock" not in guest.get(product_page).get_data(as_text=True)
+    _sql(database, "UPDATE offers SET quantity = 0 WHERE id = %s", (teapot["offer_id"],))
+    took = _seconds_until_every_page_shows(guest, [product_page, "/c/kitchen"],
+                                           r"Out of stock|Currently unavailable", BOUND + 3)
+    assert took <= BOUND + 0.5
+
+
+def test_a_guest_page_is_served_from_the_cache_with_validators(cached_app, teapot, monkeypatch):
+    guest = cached_app.test_client()
+    statements = count_statements(monkeypatch)
+    first = guest.get(teapot["pages"][-1])
+    assert first.status_code == 200 and statements
+    statements.clear()
+    again = guest.get(teapot["pages"][-1])
+    assert again.get_data() == first.get_data() and statements == []  # no SQL at all
+    assert again.headers["Cache-Control"] == f"public, max-age={BOUND}"
+    assert "Cookie" in again.headers["Vary"] and again.headers["ETag"] and again.headers["Last-Modified"]
+    assert "Set-Cookie" not in again.headers
+    revalidated = guest.get(teapot["pages"][-1], headers={"If-None-Match": again.headers["ETag"]})
+    assert revalidated.status_code == 304 and revalidated.get_data() == b""
+    since = guest.get(teapot["pages"][-1], headers={"If-Modified-Since": again.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_a_logged_in_page_never_comes_from_a_guest_entry(cached_app, teapot, make_user):
+    guest = cached_app.test_client()
+    for page in teapot["pages"]:
+        assert "Log out" not in guest.get(page).get_data(as_text=True)
+    shopper = make_user(first_name="Wanda")
+    client = cached_app.test_client()
+    login(client, shopper)
+    for page in teapot["pages"]:
+        response = client.get(page)
+        html = response.get_data(as_text=True)
+        assert "Wanda" in html and "Log out" in html, page
+        assert "public" not in response.headers["Cache-Control"]
+        assert "private" in response.headers["Cache-Control"]
+    # The shopper's product page has a real cart form; the guest's has none.
+    assert 'name="csrf_token"' in client.get(teapot["pages"][-1]).get_data(as_text=True)
+    assert "csrf_token" not in guest.get(teapot["pages"][-1]).get_data(as_text=True)
+
+
+def test_a_guest_never_gets_a_logged_in_page(cached_app, teapot, make_user):
+    client = cached_app.test_client()
+    login(client, make_user(first_name="Xavier"))
+    for page in teapot["pages"]:
+        client.get(page)
+    guest = cached_app.test_client()
+    for page in teapot["pages"]:
+        html = guest.get(page).get_data(as_text=True)
+        assert "Xavier" not in html and "Log out" not in html and "csrf_token" not in html, page
+
+
+def test_two_users_never_see_each_others_pages(cached_app, teapot, make_user):
+    clients = {}
+    for name in ("Yara", "Zeno"):
+        clients[name] = cached_app.test_client()
+        login(clients[name], make_user(first_name=name))
+    clients["Yara"].post("/cart/add", data={"offer_id": teapot["offer_id"], "quantity": "2"})
+    for _ in range(2):
+        for page in teapot["pages"]:
+            yara = clients["Yara"].get(page).get_data(as_text=True)
+            zeno = clients["Zeno"].get(page).get_data(as_text=True)
+            assert "Yara" in yara and "Zeno" not in yara and "Cart (2)" in yara, page
+            assert "Zeno" in zeno and "Yara" not in zeno and "Cart (2)" not in zeno, page
+
+
+def test_a_guest_with_a_message_waiting_gets_it_not_the_cached_page(cached_app, teapot):
+    cached_app.test_client().get(teapot["pages"][-1])  # cached by another guest
+    guest = cached_app.test_client()
+    with guest.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for this guest only.")]
+    assert "A message for this guest only." in guest.get(teapot["pages"][-1]).get_data(as_text=True)
+    assert "A message for this guest only." not in guest.get(teapot["pages"][-1]).get_data(as_text=True)
+
+
+def test_a_guest_holding_a_csrf_token_never_shares_it(cached_app, teapot, monkeypatch):
+    guest = cached_app.test_client()
+    guest.get("/login")  # the session now holds a CSRF token
+    guest.get(teapot["pages"][-1])  # (flask-login marks the session not fresh: not stored)
+    html = guest.get(teapot["pages"][-1]).get_data(as_text=True)
+    assert "csrf_token" not in html
+    statements = count_statements(monkeypatch)
+    assert cached_app.test_client().get(teapot["pages"][-1]).get_data(as_text=True) == html
+    assert statements == []  # the impersonal page was shared
+
+
+def test_a_seller_sees_their_own_price_change_at_once(cached_app, make_user, teapot):
+    seller = make_user(first_name="Sol")
+    offer_page = teapot["pages"][-1]
+    client = cached_app.test_client()
+    login(client, seller)
+    assert "10.00" in client.get(offer_page).get_data(as_text=True)  # the offers box is now cached
+    other = _offer_of(client, cached_app, seller, teapot)
+    response = client.post(f"/sell/offers/{other}/edit", data={"price": "3.21", "quantity": "4",
+                                                                 "quantity_seen": "4"})
+    assert response.status_code == 302
+    assert ">3.21<" in client.get(offer_page).get_data(as_text=True)
+
+
+def _offer_of(client, app, seller, teapot) -> int:
+    """The seller's own offer for the teapot, created through the model."""
+    from app import db
+
+    with app.app_context():
+        return db.query_value("""INSERT INTO offers (product_id, seller_id, price, quantity)
+                                 VALUES (%s, %s, 9.00, 4) RETURNING id""", (teapot["product_id"], seller.id))
+
+
+def test_private_pages_are_never_public(cached_app, make_user):
+    client = cached_app.test_client()
+    login(client, make_user())
+    for page in ("/cart", "/account", "/purchases", "/sell/inventory"):
+        response = client.get(page, follow_redirects=True)
+        assert response.status_code == 200, page
+        assert "private" in response.headers["Cache-Control"], page
+
+
+def _redis_running() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_running(), reason="no Redis on 127.0.0.1:6379 (the default needs none)")
+def test_nodes_share_one_redis_cache(database, teapot, monkeypatch):
+    settings = {"CACHE_REDIS_URL": "redis://127.0.0.1:6379/0", "CATALOG_CACHE_SECONDS": 30,
+                "CACHE_KEY_PREFIX": f"souk-test-{uuid.uuid4().hex}:"}
+    node_a, node_b = _make_app(database, **settings), _make_app(database, **settings)
+    page = teapot["pages"][-1]
+    first = node_a.test_client().get(page)
+    statements = count_statements(monkeypatch)
+    second = node_b.test_client().get(page)
+    assert second.get_data() == first.get_data() and statements == []
+    with node_a.app_context():
+        cache.clear()
