@@ -4,7 +4,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from app import db
+from app import create_app, db
+from app.cache import cache
+from tests.conftest import SoukClient
+from tests.support import log_in
 
 
 def make_sale(app, offer_id, sale_price, units=10, sold=0, starts=timedelta(hours=-1)):
@@ -75,3 +78,27 @@ def test_the_api_lists_the_price_the_cart_charges(app, client, make_offer):
     make_sale(app, cheaper["offer_id"], "12.00")
     item = client.get("/api/v1/products").get_json()["items"][0]
     assert item["cheapest_price"] == "12.00" and item["cheapest_offer_id"] == cheaper["offer_id"]
+
+
+def test_with_the_catalog_cache_each_viewer_gets_an_offer_they_can_buy(app, database, make_user, make_offer):
+    """The cached list rows are shared; the seller's own cheapest offer is
+    swapped out for them alone, and a guest still sees it."""
+    cached = create_app({"TESTING": True, "DATABASE_URL": database, "DB_POOL_MAX": 2,
+                         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "CATALOG_CACHE_SECONDS": 30})
+    cached.test_client_class = SoukClient
+    seller = make_user()
+    mine = make_offer(seller=seller, price="8.00", name="Teapot", category="Kitchen")
+    other = make_offer(price="9.00", product_id=mine["product_id"])
+    with cached.app_context():
+        cache.clear()
+    for _ in range(2):  # the second time from the cache
+        guest = cached.test_client()
+        assert "8.00" in row_of(guest.get("/c/kitchen").get_data(as_text=True), mine["product_id"])
+        owner = cached.test_client()
+        log_in(owner, seller)
+        row = row_of(owner.get("/c/kitchen").get_data(as_text=True), mine["product_id"])
+        assert offer_in(row) == other["offer_id"] and "9.00" in row
+        shopper = cached.test_client()
+        log_in(shopper, make_user())
+        assert offer_in(row_of(shopper.get("/c/kitchen").get_data(as_text=True),
+                               mine["product_id"])) == mine["offer_id"]

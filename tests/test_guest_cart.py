@@ -63,3 +63,24 @@ def test_a_waiting_add_that_checkout_would_refuse_is_refused_with_a_message(
     assert "Not added to your cart: This is your own offer" in page
     assert "Not added to your cart: Sold out: only 1 left, you asked for 5." in page
     assert cart_of(app, seller.id) == {}
+
+
+def test_a_guests_get_form_add_waits_for_the_log_in(app, client, make_user, make_offer):
+    """Guests' pages carry GET forms (they are cached for every guest): the
+    add is kept all the same."""
+    lamp = make_offer(quantity=10, name="Lamp", category="Lighting")
+    product_page = f"/products/{lamp['product_id']}"
+    assert 'method="get" action="/cart/add"' in client.get(product_page).get_data(as_text=True)
+    response = client.get(f"/cart/add?offer_id={lamp['offer_id']}&quantity=2&next={product_page}")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    buyer = make_user()
+    response = client.post(response.headers["Location"], data={"email": buyer.email,
+                                                                "password": "correct-horse-9"})
+    assert response.headers["Location"] == product_page
+    assert cart_of(app, buyer.id) == {lamp["offer_id"]: 2}
+    # Bad values are not kept; the guest is still sent to log in.
+    for query in ("offer_id=abc&quantity=1", "offer_id=1&quantity=0", "offer_id=1&quantity=99999"):
+        guest = app.test_client()
+        assert guest.get(f"/cart/add?{query}").headers["Location"].startswith("/login")
+        with guest.session_transaction() as session:
+            assert "pending_cart_add" not in session
