@@ -94,7 +94,10 @@ class ProductForm(ProductFields, FlaskForm):
 
 
 class NewProductForm(ProductFields, OfferFields, FlaskForm):
-    """Sell a new product: its details and the seller's offer."""
+    """Sell a new product: its details and the seller's offer. `insist`
+    creates it even when the category has a product of the same name."""
+
+    insist = BooleanField("It is a different product: create it anyway")
 
 
 class OfferForm(OfferFields, FlaskForm):
