@@ -1,19 +1,30 @@
 """Shared form fields and the account forms."""
-import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
+from .money import MoneyFormatError, format_money, parse_money
+from .zones import zone_names
+
 MAX_MONEY = Decimal("1000000.00")
-_AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]*)?$|^-?\.[0-9]+$")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class MoneyField(StringField):
-    """An amount of money: positive, at most two decimals, at most MAX_MONEY.
-    Kept as text so a wrong value is shown back exactly as typed."""
+    """An amount of money typed with a decimal point or comma (app.money
+    reads it, refusing ambiguous input): positive, at most two decimals, at
+    most MAX_MONEY. Kept as text so a wrong value is shown back exactly as
+    typed."""
 
     def __init__(self, label=None, validators=None, maximum: Decimal = MAX_MONEY, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -21,19 +32,15 @@ class MoneyField(StringField):
         self.amount: Decimal | None = None
 
     def pre_validate(self, form):
-        text = (self.data or "").strip().replace(",", "")
         self.amount = None
-        if not text:
-            raise ValidationError("Enter an amount.")
-        if len(text) > 20 or not _AMOUNT.match(text):
-            raise ValidationError("Enter an amount as a number, like 12.50.")
-        amount = Decimal(text)
-        if amount.as_tuple().exponent < -2:
-            raise ValidationError("Use at most 2 decimals.")
+        try:
+            amount = parse_money(self.data or "")
+        except MoneyFormatError as exc:
+            raise ValidationError(str(exc)) from exc
         if amount <= 0:
             raise ValidationError("The amount must be more than 0.")
         if amount > self.maximum:
-            raise ValidationError(f"The amount can be at most {self.maximum:,}.")
+            raise ValidationError(f"The amount can be at most {format_money(self.maximum)}.")
         self.amount = amount.quantize(Decimal("0.01"))
 
 
@@ -88,7 +95,16 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    # Choices are set in __init__: "" (the site's default) and every IANA
+    # zone of app.zones; the SelectField refuses anything else.
+    time_zone = SelectField("Time zone", default="")
+
+    def __init__(self, *args, site_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [SelectChoice("", f"The site's time zone ({site_zone})")] + [
+            SelectChoice(name, name.replace("_", " ")) for name in zone_names()]
+        if self.time_zone.data is None:
+            self.time_zone.data = ""
 
 
 class PasswordForm(FlaskForm):

@@ -1,18 +1,18 @@
 """Forms of the cart, checkout, purchase history and flash sales."""
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from . import zones
 from .forms import IntegerText, MoneyField
 from .models.cart import MAX_LINE_QUANTITY
 from .models.checkout import MAX_KEY_LENGTH
 
 MAX_ID = 2**63 - 1
 MAX_SALE_UNITS = 1_000_000
-# What datetime-local inputs send (seconds only when a step asks for them).
-DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
 def _no_nul(text):
@@ -73,31 +73,59 @@ class PurchaseFiltersForm(Form):
         return int(self.seller.data) if self.seller.data else None
 
 
-class UtcDateTimeField(StringField):
-    """A date and time in UTC, typed as 2026-11-21T14:05 (what a
-    datetime-local input sends); kept as text so bad input is shown back."""
+class LocalDateTimeField(StringField):
+    """A date and time typed in the form's time zone (form.zone) as
+    2026-11-21T14:05, what a datetime-local input sends; kept as text so bad
+    input is shown back. `moment` is the aware datetime."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, render_kw={"type": "datetime-local"}, **kwargs)
         self.moment: datetime | None = None
 
     def pre_validate(self, form):
-        text = (self.data or "").strip()
         self.moment = None
+        text = (self.data or "").replace("\x00", "").strip()
         if not text:
             raise ValidationError("Enter a date and time.")
-        for pattern in DATETIME_FORMATS:
-            try:
-                self.moment = datetime.strptime(text, pattern).replace(tzinfo=UTC)
-                return
-            except ValueError:
-                continue
-        raise ValidationError("Enter a date and time like 2026-11-21T14:05.")
+        try:
+            self.moment = zones.parse_local(text, form.zone)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
-class SaleForm(FlaskForm):
+class ZonedForm(FlaskForm):
+    """A form whose times are typed in `zone`; their labels name it."""
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        for field in self:
+            if isinstance(field, LocalDateTimeField):
+                field.label.text = f"{field.label.text} ({zone.key})"
+
+
+class SaleForm(ZonedForm):
+    """A new flash sale, or every value of one that has not started."""
+
     sale_price = MoneyField("Sale price")
-    starts_at = UtcDateTimeField("Starts (UTC)")
-    ends_at = UtcDateTimeField("Ends (UTC)")
+    starts_at = LocalDateTimeField("Starts")
+    ends_at = LocalDateTimeField("Ends")
     units = IntegerText("Units for the sale", minimum=1, maximum=MAX_SALE_UNITS)
     per_customer_limit = IntegerText("Limit per customer", minimum=1, maximum=MAX_SALE_UNITS)
+
+    def values(self) -> dict:
+        """The typed values; None for each that was refused."""
+        return {"sale_price": self.sale_price.amount, "starts_at": self.starts_at.moment,
+                "ends_at": self.ends_at.moment, "units": self.units.number,
+                "per_customer_limit": self.per_customer_limit.number}
+
+
+class LiveSaleForm(ZonedForm):
+    """During a sale: an earlier end, more units."""
+
+    ends_at = LocalDateTimeField("Ends")
+    add_units = IntegerText("Units to add", minimum=0, maximum=MAX_SALE_UNITS)
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation button: only the CSRF token."""

@@ -1,25 +1,30 @@
 """Jinja filters and globals shared by every template."""
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from . import zones
+from .money import format_money
 
 
-def money(value) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value):,.2f}"
+def viewer_zone() -> ZoneInfo:
+    """The time zone the viewer reads and types times in: their profile's,
+    else the site's (SOUK_TIMEZONE)."""
+    name = current_user.time_zone if current_user.is_authenticated else None
+    return zones.zone(name, current_app.config["TIMEZONE"])
 
 
 def when(value: datetime | None) -> str:
-    """A timestamp in UTC, minute precision: 2026-11-21 14:05 UTC."""
-    if value is None:
-        return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A moment in the viewer's time zone, minute precision, the zone named:
+    2026-11-21 15:05 CET. The one filter every shown time goes through."""
+    return zones.moment_text(value, viewer_zone()) if value else ""
 
 
 def day(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d") if value else ""
+    """The date of a moment in the viewer's time zone: 2026-11-21."""
+    return value.astimezone(viewer_zone()).strftime("%Y-%m-%d") if value else ""
 
 
 def url_with(**changes) -> str:
@@ -34,7 +39,7 @@ def url_with(**changes) -> str:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(money=money, when=when, day=day)
-    app.jinja_env.globals.update(url_with=url_with)
+    app.jinja_env.filters.update(money=format_money, when=when, day=day)
+    app.jinja_env.globals.update(url_with=url_with, viewer_zone=viewer_zone)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

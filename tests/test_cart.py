@@ -127,7 +127,7 @@ def test_cart_warns_about_price_stock_and_stopped_offers(app, user_client, make_
         db.execute("UPDATE offers SET quantity = 1 WHERE id = %s", (scarce["offer_id"],))
         db.execute("UPDATE offers SET active = false WHERE id = %s", (stopped["offer_id"],))
     page = client.get("/cart").get_data(as_text=True)
-    assert "The price changed from 10.00 to 8.00 since you added it." in page
+    assert "The price changed from 10.00\u00a0EUR to 8.00\u00a0EUR since you added it." in page
     assert "Sold out: only 1 left, you asked for 3." in page
     assert "The seller stopped selling this." in page
     assert "Some lines cannot be bought as they are" in page

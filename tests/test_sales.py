@@ -81,7 +81,7 @@ def test_seller_creates_a_sale_from_the_ui(app, user_client, make_offer):
     ({"ends_at": moment(minutes=1), "starts_at": moment(minutes=2)}, "The end must be after the start."),
     ({"starts_at": moment(hours=-2)}, "The sale cannot start in the past."),
     ({"ends_at": moment(days=40)}, "at most 30 days"),
-    ({"sale_price": "10.00"}, "must be below the regular price (10.00)"),
+    ({"sale_price": "10.00"}, "must be below the regular price (10.00\u00a0EUR)"),
     ({"sale_price": "12"}, "must be below the regular price"),
     ({"sale_price": "-1"}, "more than 0"),
     ({"sale_price": "abc"}, "as a number"),
@@ -187,7 +187,7 @@ def test_after_the_sale_the_regular_price_is_back(app, database, user_client, ma
         db.execute("UPDATE flash_sales SET starts_at = now() - interval '2 hours', "
                    "ends_at = now() - interval '1 hour' WHERE id = %s", (sale_id,))
     cart = client.get("/cart").get_data(as_text=True)
-    assert "The price changed from 6.00 to 10.00 since you added it." in cart
+    assert "The price changed from 6.00\u00a0EUR to 10.00\u00a0EUR since you added it." in cart
     assert place(client).status_code == 302
     with app.app_context():
         assert db.query_value("SELECT unit_price::text || coalesce(flash_sale_id::text, '-') "
@@ -210,7 +210,7 @@ def test_product_page_shows_the_live_sale_price(app, client, make_offer):
     rival = make_offer(name="Lamp", price="8.00", quantity=10, product_id=offer["product_id"])
     sale_id = make_sale(app, offer, "6.00", units=3)
     page = client.get(f"/products/{offer['product_id']}").get_data(as_text=True)
-    assert "<strong>6.00</strong> <s>10.00</s>" in page and "3 left" in page
+    assert "<strong>6.00\u00a0EUR</strong> <s>10.00\u00a0EUR</s>" in page and "3 left" in page
     offers = page[page.index("<tbody>"):]
     assert offers.index("6.00") < offers.index("8.00")  # cheapest first, at the sale price
     with app.app_context():

@@ -6,6 +6,7 @@ about exactly what checkout would refuse."""
 from itertools import groupby
 
 from .. import db
+from ..money import format_money
 
 # One line may ask for at most this many units (the JSON API uses the same).
 MAX_LINE_QUANTITY = 1000
@@ -121,8 +122,8 @@ def _warnings(line: dict, buyer_id: int) -> list[str]:
     problem = line_problem(line, buyer_id)
     warnings = [problem["message"]] if problem else []
     if line["price_seen"] is not None and line["unit_price"] != line["price_seen"]:
-        warnings.append(f"The price changed from {line['price_seen']:,.2f} to {line['unit_price']:,.2f} "
-                        "since you added it.")
+        warnings.append(f"The price changed from {format_money(line['price_seen'])} to "
+                        f"{format_money(line['unit_price'])} since you added it.")
     return warnings
 
 

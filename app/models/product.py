@@ -210,6 +210,17 @@ def product_details(product_id: int, viewer_id: int | None = None) -> dict | Non
            WHERE p.id = %s""", (viewer_id, product_id))
 
 
+def same_name_in_category(category_id: int, name: str, limit: int = 5) -> list[dict]:
+    """Products of the category whose name is `name` but for case and
+    surrounding spaces (id, name, min_price, seller_count), most sellers
+    first, at most `limit`: "sell one like this" instead of a duplicate.
+    Served by products_category_lower_name."""
+    return db.query(
+        """SELECT id, name, min_price, seller_count FROM products
+           WHERE category_id = %s AND lower(name) = lower(%s)
+           ORDER BY seller_count DESC, id LIMIT %s""", (category_id, name.strip(), limit))
+
+
 def _insert_product_and_offer(creator_id, category_id, name, description, price, quantity) -> int:
     product_id = db.query_value(
         """INSERT INTO products (category_id, creator_id, name, description)

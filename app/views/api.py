@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from .. import csrf
 from ..api import serialize, validation
-from ..api.openapi import OPENAPI
+from ..api.openapi import document
 from ..api.validation import MAX_BODY_BYTES, MAX_ID, OFFERS_PER_PAGE, ApiError
 from ..errors import error_response
 from ..models import api_token, checkout
@@ -20,6 +20,7 @@ from ..models import offer as offers
 from ..models import order as orders
 from ..models import product as products
 from ..models import user as users
+from ..money import currency
 from ..pagination import MAX_PAGE, Page, paginate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -89,7 +90,7 @@ def _body() -> dict:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(OPENAPI)
+    return jsonify(document(currency()))
 
 
 @bp.post("/tokens")

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, user_logged_in
 
 from ..models import cart as carts
 from ..models import checkout
+from ..money import format_money
 from ..order_forms import CartLineForm, CheckoutForm, RemoveLineForm
 from ..pagination import is_small_int
 from .auth import safe_next
@@ -165,5 +166,5 @@ def place_order():
         flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
               "info")
     else:
-        flash(f"Thank you! Your order is placed: {purchase['total']:,.2f} paid.", "success")
+        flash(f"Thank you! Your order is placed: {format_money(purchase['total'])} paid.", "success")
     return redirect(url_for("purchases.detail", purchase_id=purchase["id"]))

@@ -1,5 +1,5 @@
 """A buyer's purchase history and purchase pages."""
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..models import order as orders
 from ..order_forms import PurchaseFiltersForm
 from ..pagination import page_arg, paginate
+from ..templating import viewer_zone
 
 bp = Blueprint("purchases", __name__, url_prefix="/purchases")
 PER_PAGE = 20
@@ -18,15 +19,16 @@ def require_login():
     """Purchases are private to their buyer."""
 
 
+# Days are the buyer's days: they start at midnight in their time zone.
 def _start_of(day: date | None) -> datetime | None:
-    return datetime.combine(day, time.min, UTC) if day else None
+    return datetime.combine(day, time.min, viewer_zone()) if day else None
 
 
 def _end_of(day: date | None) -> datetime | None:
     """The moment after `day` ends (None when unbounded)."""
     if day is None or day == date.max:
         return None
-    return datetime.combine(day + timedelta(days=1), time.min, UTC)
+    return datetime.combine(day + timedelta(days=1), time.min, viewer_zone())
 
 
 @bp.route("/")
