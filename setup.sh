@@ -2,10 +2,17 @@
 # Souk's two commands:
 #   ./setup.sh [serve] [--prod] [--host H] [--port P]   set up, then serve the app
 #   ./setup.sh test [pytest args]                       set up, lint, then run the test suite
+#   ./setup.sh stop                                     stop the embedded PostgreSQL
 # Set-up: .venv with requirements.txt, the database (embedded PostgreSQL under
 # instance/ unless DATABASE_URL is set), the schema, demo data if empty.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+if [[ $# -gt 0 && "$1" == "stop" ]]; then
+  # The embedded server outlives the app; this is how to end it.
+  if [[ ! -x .venv/bin/python ]]; then echo "setup.sh: nothing to stop (not set up yet)."; exit 0; fi
+  shift; exec .venv/bin/python -m app db-stop "$@"
+fi
 
 command="serve"; prod=0; host="127.0.0.1"; port="5000"; test_args=()
 if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" ) ]]; then command="$1"; shift; fi
@@ -17,7 +24,7 @@ else
       --prod) prod=1 ;;
       --host) host="${2:?--host needs a value}"; shift ;;
       --port) port="${2:?--port needs a value}"; shift ;;
-      -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+      -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
       *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift

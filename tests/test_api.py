@@ -148,7 +148,7 @@ def test_browser_session_does_not_authenticate_the_api(client, make_user, login)
 
 def test_api_posts_need_no_csrf_token(client, make_user):
     user = make_user()
-    assert client.post("/logout", csrf=False).status_code == 400  # the web still needs one
+    assert client.post("/auth/logout", csrf=False).status_code == 400  # the web still needs one
     response = client.post("/api/v1/tokens", csrf=False, content_type="application/json",
                            data=f'{{"email": "{user.email}", "password": "{PASSWORD}"}}')
     assert response.status_code == 201

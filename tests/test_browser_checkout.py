@@ -51,7 +51,7 @@ def test_buy_from_two_sellers_and_see_one_order_fulfilled(page, live_server, mak
     purchase_url = page.url
     log_out(page)
 
-    page.goto(f"{live_server}/login")
+    page.goto(f"{live_server}/auth/login")
     log_in(page, ann)
     page.click("header >> text=Selling")
     page.click("header >> text=Orders")
@@ -60,7 +60,7 @@ def test_buy_from_two_sellers_and_see_one_order_fulfilled(page, live_server, mak
     expect(page.locator("text=is fulfilled: the buyer can see it")).to_be_visible()
     log_out(page)
 
-    page.goto(f"{live_server}/login")
+    page.goto(f"{live_server}/auth/login")
     log_in(page, buyer)
     page.click("header >> text=Purchases")
     expect(page.locator("text=1 of 2 orders fulfilled")).to_be_visible()

@@ -156,7 +156,7 @@ def test_a_guest_with_a_message_waiting_gets_it_not_the_cached_page(cached_app, 
 
 def test_a_guest_holding_a_csrf_token_never_shares_it(cached_app, teapot, monkeypatch):
     guest = cached_app.test_client()
-    guest.get("/login")  # the session now holds a CSRF token
+    guest.get("/auth/login")  # the session now holds a CSRF token
     guest.get(teapot["pages"][-1])  # (flask-login marks the session not fresh: not stored)
     html = guest.get(teapot["pages"][-1]).get_data(as_text=True)
     assert "csrf_token" not in html
@@ -172,7 +172,7 @@ def test_a_seller_sees_their_own_price_change_at_once(cached_app, make_user, tea
     login(client, seller)
     assert "10.00" in client.get(offer_page).get_data(as_text=True)  # the offers box is now cached
     other = _offer_of(client, cached_app, seller, teapot)
-    response = client.post(f"/sell/offers/{other}/edit", data={"price": "3.21", "quantity": "4",
+    response = client.post(f"/sell/inventory/{other}/edit", data={"price": "3.21", "quantity": "4",
                                                                  "quantity_seen": "4"})
     assert response.status_code == 302
     assert ">3.21<" in client.get(offer_page).get_data(as_text=True)

@@ -60,7 +60,7 @@ def test_guest_is_sent_to_log_in_and_back_to_the_product(app, client, make_user,
     product_page = f"/products/{offer['product_id']}"
     response = add(client, offer, next_url=product_page)
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
+    assert response.headers["Location"].startswith("/auth/login?next=")
     assert "%2Fproducts%2F" in response.headers["Location"] or "/products/" in response.headers["Location"]
     # Without a usable `next`, the product page is where they come back to.
     response = add(client, offer, next_url="")

@@ -241,10 +241,10 @@ def test_app_pages_work_on_generated_data(app, client, database):
     assert escaped in client.get("/search", query_string={"q": name.split(",")[0]}).get_data(as_text=True)
     [(email,)] = query(database, "SELECT email FROM users WHERE id = 30")
     for login in ("alice@example.com", email):
-        response = client.post("/login", data={"email": login, "password": PASSWORD})
+        response = client.post("/auth/login", data={"email": login, "password": PASSWORD})
         assert response.status_code == 302, login
         assert client.get("/account/").status_code == 200
-        client.post("/logout")
+        client.post("/auth/logout")
 
 
 def test_reset_of_a_database_with_data_needs_a_yes(database, monkeypatch, capsys):

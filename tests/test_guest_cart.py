@@ -14,7 +14,7 @@ def cart_of(app, user_id) -> dict:
 def guest_add(client, offer, quantity, next_url):
     response = client.post("/cart/add", data={"offer_id": str(offer["offer_id"]), "quantity": str(quantity),
                                               "next": next_url})
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login?next=")
     return response.headers["Location"]
 
 
@@ -31,8 +31,8 @@ def test_the_add_lands_in_the_cart_after_logging_in(app, client, make_user, make
     page = client.get("/search?q=kettle").get_data(as_text=True)
     assert "Added 2 × Blue Kettle to your cart" in page and "Cart (3)" in page
     # Done once: logging in again later adds nothing more.
-    client.post("/logout")
-    client.post("/login", data={"email": buyer.email, "password": "correct-horse-9"})
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": buyer.email, "password": "correct-horse-9"})
     assert cart_of(app, buyer.id) == {kettle["offer_id"]: 2, teapot["offer_id"]: 1}
 
 
@@ -40,7 +40,7 @@ def test_the_add_lands_in_the_cart_after_registering(app, client, make_offer):
     lamp = make_offer(quantity=10, name="Lamp")
     product_page = f"/products/{lamp['product_id']}"
     login_url = guest_add(client, lamp, 3, product_page)
-    register_url = login_url.replace("/login", "/register")
+    register_url = login_url.replace("/auth/login", "/auth/register")
     assert f'href="{register_url}"' in client.get(login_url).get_data(as_text=True)
     response = client.post(register_url, data={
         "email": "new.shopper@example.com", "first_name": "New", "last_name": "Shopper",
@@ -72,7 +72,7 @@ def test_a_guests_get_form_add_waits_for_the_log_in(app, client, make_user, make
     product_page = f"/products/{lamp['product_id']}"
     assert 'method="get" action="/cart/add"' in client.get(product_page).get_data(as_text=True)
     response = client.get(f"/cart/add?offer_id={lamp['offer_id']}&quantity=2&next={product_page}")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login?next=")
     buyer = make_user()
     response = client.post(response.headers["Location"], data={"email": buyer.email,
                                                                 "password": "correct-horse-9"})
@@ -81,6 +81,6 @@ def test_a_guests_get_form_add_waits_for_the_log_in(app, client, make_user, make
     # Bad values are not kept; the guest is still sent to log in.
     for query in ("offer_id=abc&quantity=1", "offer_id=1&quantity=0", "offer_id=1&quantity=99999"):
         guest = app.test_client()
-        assert guest.get(f"/cart/add?{query}").headers["Location"].startswith("/login")
+        assert guest.get(f"/cart/add?{query}").headers["Location"].startswith("/auth/login")
         with guest.session_transaction() as session:
             assert "pending_cart_add" not in session

@@ -23,7 +23,7 @@ def stock(app, user_client, make_user):
 
 
 def offer_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'action="/sell/offers/(\d+)/stop"', html)]
+    return [int(n) for n in re.findall(r'action="/sell/inventory/(\d+)/stop"', html)]
 
 
 def test_inventory_lists_own_offers_newest_first(stock):
@@ -32,7 +32,7 @@ def test_inventory_lists_own_offers_newest_first(stock):
     assert response.status_code == 200
     assert offer_ids(html) == list(reversed(stock["offers"].values()))
     assert "Rival Lamp" not in html
-    assert 'href="/sell/new">Sell a new product</a>' in html
+    assert 'href="/sell/inventory/new">Sell a new product</a>' in html
     assert '<a href="/sell/inventory">Inventory</a>' in html  # the selling header
     for offer_id in stock["offers"].values():
         assert f'<label for="price-{offer_id}">Price</label>' in html
@@ -81,7 +81,7 @@ def test_inventory_is_paginated(app, user_client):
 
 def test_change_price_and_stock_inline(app, stock):
     offer_id = stock["offers"]["Blue Mug"]
-    response = stock["client"].post(f"/sell/offers/{offer_id}/edit", data={
+    response = stock["client"].post(f"/sell/inventory/{offer_id}/edit", data={
         "price": "8.25", "quantity": "12", "quantity_seen": "5", "return_page": "2", "return_q": "mug"})
     assert response.status_code == 302 and response.headers["Location"] == "/sell/inventory?page=2&q=mug"
     offer = rows(app, "SELECT price, quantity FROM offers WHERE id = %s", (offer_id,))[0]
@@ -94,7 +94,7 @@ def test_change_price_and_stock_inline(app, stock):
 
 def test_edit_page_and_its_errors(app, stock):
     offer_id = stock["offers"]["Red Mug"]
-    url = f"/sell/offers/{offer_id}/edit"
+    url = f"/sell/inventory/{offer_id}/edit"
     form = stock["client"].get(url).get_data(as_text=True)
     assert "Your offer for “Red Mug”" in form and 'value="10.00"' in form
     assert 'name="quantity_seen" type="hidden" value="5"' in form
@@ -115,13 +115,13 @@ def test_a_sale_since_the_form_was_loaded_is_not_undone(app, stock):
     with app.app_context():  # a shopper buys 2 meanwhile
         from app import db
         db.execute("UPDATE offers SET quantity = quantity - 2 WHERE id = %s", (offer_id,))
-    response = stock["client"].post(f"/sell/offers/{offer_id}/edit",
+    response = stock["client"].post(f"/sell/inventory/{offer_id}/edit",
                                     data={"price": "9.00", "quantity": "5", "quantity_seen": "5"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Your stock changed to 3" in html
     assert 'name="quantity_seen" type="hidden" value="3"' in html
     assert value(app, "SELECT quantity FROM offers WHERE id = %s", (offer_id,)) == 3
-    response = stock["client"].post(f"/sell/offers/{offer_id}/edit",
+    response = stock["client"].post(f"/sell/inventory/{offer_id}/edit",
                                     data={"price": "9.00", "quantity": "5", "quantity_seen": "3"})
     assert response.status_code == 302 and value(app, "SELECT quantity FROM offers WHERE id = %s",
                                                  (offer_id,)) == 5
@@ -140,7 +140,7 @@ def test_stop_selling_keeps_past_orders(app, stock, make_user):
                                (purchase, stock["seller"].id, buyer.id))
         db.execute("""INSERT INTO order_lines (order_id, offer_id, product_id, quantity, unit_price)
                       VALUES (%s, %s, %s, 2, 10)""", (order, offer_id, product_id))
-    response = stock["client"].post(f"/sell/offers/{offer_id}/stop", data={"return_page": "1"})
+    response = stock["client"].post(f"/sell/inventory/{offer_id}/stop", data={"return_page": "1"})
     assert response.status_code == 302 and response.headers["Location"] == "/sell/inventory"
     assert value(app, "SELECT active FROM offers WHERE id = %s", (offer_id,)) is False
     assert value(app, "SELECT unit_price * quantity FROM order_lines") == 20
@@ -148,7 +148,7 @@ def test_stop_selling_keeps_past_orders(app, stock, make_user):
     assert "Currently unavailable" in product_page and "/cart/add" not in product_page
     html = stock["client"].get("/sell/inventory").get_data(as_text=True)
     assert "You stopped selling “Blue Mug”." in html
-    assert f'Stopped · <a href="/products/{product_id}/sell">Sell again</a>' in html
+    assert f'Stopped · <a href="/sell/inventory/new/{product_id}">Sell again</a>' in html
     assert offer_id not in offer_ids(html)
 
 
@@ -161,28 +161,28 @@ def make_user_client_page(app, make_user, url) -> str:
 def test_another_user_cannot_touch_an_offer(app, stock):
     rival_offer = stock["rival_offer"]
     client = stock["client"]
-    assert client.get(f"/sell/offers/{rival_offer}/edit").status_code == 404
-    response = client.post(f"/sell/offers/{rival_offer}/edit",
+    assert client.get(f"/sell/inventory/{rival_offer}/edit").status_code == 404
+    response = client.post(f"/sell/inventory/{rival_offer}/edit",
                            data={"price": "1.00", "quantity": "0", "quantity_seen": "5"})
     assert response.status_code == 404
-    assert client.post(f"/sell/offers/{rival_offer}/stop").status_code == 404
+    assert client.post(f"/sell/inventory/{rival_offer}/stop").status_code == 404
     offer = rows(app, "SELECT price, quantity, active FROM offers WHERE id = %s", (rival_offer,))[0]
     assert (str(offer["price"]), offer["quantity"], offer["active"]) == ("7.00", 5, True)
-    assert client.post("/sell/offers/999999/stop").status_code == 404
-    assert client.get("/sell/offers/99999999999999999999/edit").status_code == 404
+    assert client.post("/sell/inventory/999999/stop").status_code == 404
+    assert client.get("/sell/inventory/99999999999999999999/edit").status_code == 404
 
 
 def test_offer_forms_need_csrf(app, stock):
     offer_id = stock["offers"]["Blue Mug"]
-    assert stock["client"].post(f"/sell/offers/{offer_id}/stop", csrf=False).status_code == 400
+    assert stock["client"].post(f"/sell/inventory/{offer_id}/stop", csrf=False).status_code == 400
     data = {"price": "1.00", "quantity": "1", "quantity_seen": "5"}
-    assert stock["client"].post(f"/sell/offers/{offer_id}/edit", csrf=False, data=data).status_code == 400
+    assert stock["client"].post(f"/sell/inventory/{offer_id}/edit", csrf=False, data=data).status_code == 400
     assert value(app, "SELECT active::text || price FROM offers WHERE id = %s", (offer_id,)) == "true10.00"
 
 
 def test_return_fields_cannot_redirect_elsewhere(stock):
     offer_id = stock["offers"]["Blue Mug"]
-    response = stock["client"].post(f"/sell/offers/{offer_id}/edit", data={
+    response = stock["client"].post(f"/sell/inventory/{offer_id}/edit", data={
         "price": "9.00", "quantity": "5", "quantity_seen": "5", "return_page": "https://evil.example",
         "return_q": "//evil.example"})
     assert response.headers["Location"] == "/sell/inventory?q=//evil.example"

@@ -43,7 +43,7 @@ def test_journey_pages_have_no_scripts_fonts_or_other_sites(app, user_client, ma
     shopper_client.post("/cart/add", data={"offer_id": offer["offer_id"], "quantity": "1"})
     pages = [page_html(shopper_client, path) for path in
              ("/", "/search?q=kettle", f"/products/{offer['product_id']}", "/cart", "/checkout")]
-    pages.append(page_html(app.test_client(), "/login"))
+    pages.append(page_html(app.test_client(), "/auth/login"))
     for html in pages:
         assert "<script" not in html and "<img" not in html and "style=" not in html
         assert not re.search(r'(src|href|action)="(https?:)?//', html)

@@ -90,7 +90,7 @@ def test_links_for_the_creator_and_other_sellers(client, make_user, product, log
     other = client.application.test_client()
     login(other, make_user())
     html = other.get(product["url"]).get_data(as_text=True)
-    assert f'href="/products/{product["id"]}/sell">Sell one like this' in html
+    assert f'href="/sell/inventory/new/{product["id"]}">Sell one like this' in html
     assert "Edit product details" not in html
 
 

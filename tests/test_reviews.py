@@ -23,7 +23,7 @@ def bought(app, make_offer, user_client):
 
 
 def review(client, product_id, rating="4", body="Heavy and even heat.", title="Solid pan", **extra):
-    return client.post(f"/products/{product_id}/reviews/new",
+    return client.post(f"/reviews/product/{product_id}/new",
                        data={"review-rating": rating, "review-title": title, "review-body": body}, **extra)
 
 
@@ -82,7 +82,7 @@ def test_only_buyers_may_review(app, make_offer, user_client, client):
     stranger_client, _ = user_client()
     page = stranger_client.get(f"/products/{offer['product_id']}").get_data(as_text=True)
     assert "Only buyers of this product can review it." in page and "Write a review" not in page
-    response = stranger_client.get(f"/products/{offer['product_id']}/reviews/new")
+    response = stranger_client.get(f"/reviews/product/{offer['product_id']}/new")
     assert response.status_code == 403 and "Only buyers who bought this product" in response.get_data(True)
     response = review(stranger_client, offer["product_id"])
     assert response.status_code == 403
@@ -95,16 +95,16 @@ def test_only_buyers_may_review(app, make_offer, user_client, client):
     guest_page = client.get(f"/products/{offer['product_id']}").get_data(as_text=True)
     assert "Log in</a> to review" in guest_page
     response = review(client, offer["product_id"])
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert review_ids(app) == []
     assert_aggregates_true(app, product_id=offer["product_id"])
 
 
 def test_unknown_product_is_404(bought):
     client, _, _ = bought()
-    assert client.get("/products/999999/reviews/new").status_code == 404
+    assert client.get("/reviews/product/999999/new").status_code == 404
     assert review(client, 999999).status_code == 404
-    assert client.get(f"/products/{2**70}/reviews/new").status_code == 404
+    assert client.get(f"/reviews/product/{2**70}/new").status_code == 404
 
 
 @pytest.mark.parametrize("rating", ["0", "6", "abc", "", "4.5", "-1"])
@@ -265,7 +265,7 @@ def test_sort_and_pages_of_reviews(app, make_offer, bought, client):
 # --- sellers -------------------------------------------------------------------
 
 def seller_review(client, seller_id, rating="5", body="Fast delivery."):
-    return client.post(f"/users/{seller_id}/reviews/new",
+    return client.post(f"/reviews/seller/{seller_id}/new",
                        data={"review-rating": rating, "review-title": "", "review-body": body})
 
 

@@ -19,20 +19,20 @@ def product_count(app) -> int:
     return value(app, "SELECT count(*) FROM products")
 
 
-@pytest.mark.parametrize("url", ["/sell/new", "/sell/inventory", "/products/1/sell", "/sell/offers/1/edit",
-                                 "/products/1/edit"])
+@pytest.mark.parametrize("url", ["/sell/inventory/new", "/sell/inventory", "/sell/inventory/new/1",
+                                 "/sell/inventory/1/edit", "/products/1/edit"])
 def test_selling_pages_need_login(client, url):
     response = client.get(url)
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
 def test_sell_a_new_product(app, user_client, kitchen):
     client, seller = user_client()
-    form = client.get("/sell/new").get_data(as_text=True)
+    form = client.get("/sell/inventory/new").get_data(as_text=True)
     for name in ("name", "description", "category", "price", "quantity"):
         assert f'<label for="{name}">' in form and f'name="{name}"' in form
     assert f'<option value="{kitchen}">Kitchen</option>' in form and 'name="csrf_token"' in form
-    response = client.post("/sell/new", data=new_product(kitchen))
+    response = client.post("/sell/inventory/new", data=new_product(kitchen))
     assert response.status_code == 302
     product = rows(app, "SELECT * FROM products")[0]
     assert response.headers["Location"] == f"/products/{product['id']}"
@@ -62,7 +62,7 @@ def test_sell_a_new_product(app, user_client, kitchen):
 ])
 def test_new_product_form_errors(app, user_client, kitchen, field, bad, message):
     client, _ = user_client()
-    response = client.post("/sell/new", data=new_product(kitchen, **{field: bad}))
+    response = client.post("/sell/inventory/new", data=new_product(kitchen, **{field: bad}))
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and message in html
     assert f'id="{field}-error"' in html and 'aria-invalid="true"' in html
@@ -72,7 +72,7 @@ def test_new_product_form_errors(app, user_client, kitchen, field, bad, message)
 def test_new_product_keeps_text_safe(app, user_client, kitchen):
     client, _ = user_client()
     name = "<script>x</script> 'Quoted' \x00name"
-    client.post("/sell/new", data=new_product(kitchen, name=name, description="Line one\nline two"))
+    client.post("/sell/inventory/new", data=new_product(kitchen, name=name, description="Line one\nline two"))
     product = rows(app, "SELECT id, name FROM products")[0]
     assert product["name"] == "<script>x</script> 'Quoted' name"
     html = client.get(f"/products/{product['id']}").get_data(as_text=True)
@@ -81,9 +81,9 @@ def test_new_product_keeps_text_safe(app, user_client, kitchen):
 
 def test_forms_without_csrf_token_are_refused(app, user_client, make_user, kitchen):
     client, _ = user_client()
-    assert client.post("/sell/new", data=new_product(kitchen), csrf=False).status_code == 400
+    assert client.post("/sell/inventory/new", data=new_product(kitchen), csrf=False).status_code == 400
     product_id = add_product(app, make_user(), kitchen, "Kettle")
-    assert client.post(f"/products/{product_id}/sell", data={"price": "5", "quantity": "1"},
+    assert client.post(f"/sell/inventory/new/{product_id}", data={"price": "5", "quantity": "1"},
                        csrf=False).status_code == 400
     assert product_count(app) == 1 and value(app, "SELECT count(*) FROM offers") == 0
 
@@ -93,7 +93,7 @@ def test_sell_one_like_this_then_edit_the_same_offer(app, user_client, make_user
     product_id = add_product(app, creator, kitchen, "Kettle")
     add_offer(app, product_id, creator, "30.00")
     client, seller = user_client()
-    url = f"/products/{product_id}/sell"
+    url = f"/sell/inventory/new/{product_id}"
     form = client.get(url).get_data(as_text=True)
     assert "Sell “Kettle”" in form and "The lowest price on Souk now is 30.00\u00a0EUR." in form
     response = client.post(url, data={"price": "19.90", "quantity": "4"})
@@ -114,9 +114,9 @@ def test_sell_one_like_this_resumes_a_stopped_offer(app, user_client, make_user,
     client, seller = user_client()
     product_id = add_product(app, make_user(), kitchen, "Kettle")
     offer_id = add_offer(app, product_id, seller, "10.00", active=False)
-    assert "saving puts your offer back on sale" in client.get(f"/products/{product_id}/sell").get_data(
+    assert "saving puts your offer back on sale" in client.get(f"/sell/inventory/new/{product_id}").get_data(
         as_text=True)
-    client.post(f"/products/{product_id}/sell", data={"price": "11.00", "quantity": "2"})
+    client.post(f"/sell/inventory/new/{product_id}", data={"price": "11.00", "quantity": "2"})
     assert value(app, "SELECT active FROM offers WHERE id = %s", (offer_id,)) is True
     assert value(app, "SELECT count(*) FROM offers") == 1
     assert value(app, "SELECT min_price FROM products WHERE id = %s", (product_id,)) == 11
@@ -125,11 +125,11 @@ def test_sell_one_like_this_resumes_a_stopped_offer(app, user_client, make_user,
 def test_sell_one_like_this_errors(app, user_client, make_user, kitchen):
     client, _ = user_client()
     product_id = add_product(app, make_user(), kitchen, "Kettle")
-    assert client.get("/products/424242/sell").status_code == 404
-    assert client.post("/products/424242/sell", data={"price": "1", "quantity": "1"}).status_code == 404
+    assert client.get("/sell/inventory/new/424242").status_code == 404
+    assert client.post("/sell/inventory/new/424242", data={"price": "1", "quantity": "1"}).status_code == 404
     for data in ({"price": "0", "quantity": "1"}, {"price": "1.001", "quantity": "1"},
                  {"price": "5", "quantity": "-2"}, {"price": "5", "quantity": "two"}):
-        assert client.post(f"/products/{product_id}/sell", data=data).status_code == 400
+        assert client.post(f"/sell/inventory/new/{product_id}", data=data).status_code == 400
     assert value(app, "SELECT count(*) FROM offers") == 0
 
 

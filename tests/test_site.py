@@ -10,7 +10,7 @@ def test_error_pages_in_site_look(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Not found" in response.get_data(as_text=True) and "style.css" in response.get_data(as_text=True)
-    response = client.get("/logout")
+    response = client.get("/auth/logout")
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
 
 
@@ -28,5 +28,5 @@ def test_responses_are_compressed(client):
     response = client.get("/static/style.css", headers={"Accept-Encoding": "gzip, br"})
     assert response.headers.get("Content-Encoding") == "br"
     assert "max-age" in response.headers["Cache-Control"]
-    page = client.get("/register", headers={"Accept-Encoding": "gzip"})
+    page = client.get("/auth/register", headers={"Accept-Encoding": "gzip"})
     assert page.headers.get("Content-Encoding") == "gzip"

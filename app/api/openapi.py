@@ -3,17 +3,17 @@
 Kept next to the code and built from the same limits it enforces; the
 schemathesis tests fuzz the API from this document and check that every
 answer matches it."""
+from ..forms.fields import MAX_QUERY
+from ..ids import MAX_ID
 from ..models.product import SORTS
 from ..pagination import MAX_PAGE
 from .validation import (
     DEFAULT_PER_PAGE,
     MAX_BODY_BYTES,
-    MAX_ID,
     MAX_IDEMPOTENCY_KEY,
     MAX_LINE_QUANTITY,
     MAX_ORDER_ITEMS,
     MAX_PER_PAGE,
-    MAX_QUERY_LENGTH,
     OFFERS_PER_PAGE,
     PRICE_PATTERN,
 )
@@ -179,7 +179,7 @@ SCHEMAS.update({
 })
 
 _PRODUCT_FILTERS = [
-    _query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH}, "Keywords, all of which must match."),
+    _query("q", {"type": "string", "maxLength": MAX_QUERY}, "Keywords, all of which must match."),
     _query("category", {"type": "string"}, "A category slug or id; 404 when there is none."),
     _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
            "relevance without q means best selling."),

@@ -4,7 +4,10 @@ hold amounts name their currency; times are ISO 8601 in UTC."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from flask import request, url_for
+
 from ..money import currency
+from ..pagination import MAX_PAGE, Page
 
 
 def money(value) -> str | None:
@@ -98,3 +101,13 @@ def checkout_problem(problem: dict, index: int | None) -> dict:
     (None for the whole order, e.g. not enough balance)."""
     return {"index": index, "offer_id": problem["offer_id"], "product_name": problem["product_name"],
             "reason": problem["reason"], "message": problem["message"]}
+
+
+def page_meta(page: Page, page_key: str = "page", keep: tuple[str, ...] = ()) -> dict:
+    """Pagination metadata; `next` keeps the query parameters named in `keep`."""
+    next_url = None
+    if page.has_next and page.number < MAX_PAGE:
+        args = {name: request.args[name] for name in keep if name in request.args}
+        next_url = url_for(request.endpoint, **(request.view_args or {}), **args,
+                           **{page_key: page.number + 1})
+    return {"page": page.number, "per_page": page.per_page, "has_next": page.has_next, "next": next_url}

@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
+from ..forms.fields import MAX_QUERY
+from ..ids import MAX_ID
 from ..models.cart import MAX_CART_LINES, MAX_LINE_QUANTITY
 from ..models.checkout import MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY
 from ..pagination import MAX_PAGE, is_small_int
@@ -17,9 +19,6 @@ OFFERS_PER_PAGE = 50
 MAX_PER_PAGE = 100
 # The web cart's limits: an API order can be no bigger than a cart.
 MAX_ORDER_ITEMS = MAX_CART_LINES
-MAX_QUERY_LENGTH = 200
-# Ids are bigint; anything larger cannot name a row.
-MAX_ID = 2**63 - 1
 # A price filter: a plain decimal with at most two decimals, from 0.01 to
 # 1000000 (the web's MoneyField range). The OpenAPI document uses the same
 # pattern, so clients can check before they send.
@@ -77,6 +76,11 @@ def json_object(mimetype: str, raw: bytes) -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.", "invalid_json")
     return body
+
+
+def json_body(request) -> dict:
+    """The body of a Flask request as a JSON object (see json_object)."""
+    return json_object(request.mimetype, request.get_data(cache=False))
 
 
 def text_field(body: dict, name: str, max_length: int) -> str:
@@ -186,6 +190,6 @@ def price_arg(args: Mapping, name: str) -> Decimal | None:
 def search_arg(args: Mapping) -> str:
     """The keyword search `q` as sent (the catalog keeps only its words)."""
     q = args.get("q", "")
-    if len(q) > MAX_QUERY_LENGTH:
-        raise invalid({"q": f"At most {MAX_QUERY_LENGTH} characters."})
+    if len(q) > MAX_QUERY:
+        raise invalid({"q": f"At most {MAX_QUERY} characters."})
     return q

@@ -29,6 +29,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from .. import db
+from ..ids import MAX_ID
 from ..money import format_money
 from . import cart, ledger
 
@@ -63,7 +64,7 @@ def _merged_items(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
         raise CheckoutFailed([_order_problem("bad_item", f"At most {cart.MAX_CART_LINES} different "
                                                          "offers per order.")])
     bad = [offer_id for offer_id, quantity in merged.items()
-           if not 1 <= quantity <= cart.MAX_LINE_QUANTITY or not 1 <= offer_id < 2**63]
+           if not 1 <= quantity <= cart.MAX_LINE_QUANTITY or not 1 <= offer_id <= MAX_ID]
     if bad:
         raise CheckoutFailed([{"offer_id": offer_id, "product_name": None, "reason": "bad_item",
                                "message": f"Each offer needs a quantity from 1 to "

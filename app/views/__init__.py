@@ -1,11 +1,5 @@
-"""HTML views and the JSON API: one module per area, each exposing `bp`."""
-import importlib
-import pkgutil
-
-
-def register_blueprints(app) -> None:
-    """Register the blueprint `bp` of every module in this package."""
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        blueprint = getattr(importlib.import_module(f"{__name__}.{module.name}"), "bp", None)
-        if blueprint is not None:
-            app.register_blueprint(blueprint)
+"""HTML views: one module per area, each exposing a blueprint `bp` whose URL
+prefix names it (sell/orders.py serves /sell/orders). create_app registers
+them one by one; README's table maps every URL prefix to its module.
+helpers.py, sections.py and chart_pages.py are what several views share:
+view modules import those, never one another."""

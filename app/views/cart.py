@@ -1,17 +1,13 @@
-"""The cart (add, change, remove) and checkout (review, place the order)."""
-import secrets
-
+"""The cart: add, change, remove (checkout is app/views/checkout.py)."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, user_logged_in
 
+from ..forms.cart import CartLineForm, RemoveLineForm
 from ..models import cart as carts
-from ..models import checkout
-from ..money import format_money
-from ..order_forms import CartLineForm, CheckoutForm, RemoveLineForm
 from ..pagination import is_small_int
-from .auth import safe_next
+from .helpers import safe_next
 
-bp = Blueprint("cart", __name__)
+bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
 @bp.app_context_processor
@@ -50,7 +46,7 @@ def _add(offer_id: int, quantity: int) -> None:
           "success")
 
 
-@bp.route("/cart/add", methods=["POST"])
+@bp.route("/add", methods=["POST"])
 def add():
     form = CartLineForm()
     valid = form.validate_on_submit()
@@ -68,7 +64,7 @@ def add():
     return redirect(back or url_for(".show"))
 
 
-@bp.route("/cart/add", methods=["GET"])
+@bp.route("/add", methods=["GET"])
 def add_as_guest():
     """A guest's "Add to cart" (a GET form, so guests' pages carry no CSRF
     token and can be cached: see catalog/_macros.html). The add waits in the
@@ -105,13 +101,13 @@ def _cart_page(errors: dict | None = None, status: int = 200):
                            errors=errors or {}), status
 
 
-@bp.route("/cart")
+@bp.route("")
 @login_required
 def show():
     return _cart_page()
 
 
-@bp.route("/cart/update", methods=["POST"])
+@bp.route("/update", methods=["POST"])
 @login_required
 def update():
     form = CartLineForm()
@@ -127,7 +123,7 @@ def update():
     return redirect(url_for(".show"))
 
 
-@bp.route("/cart/remove", methods=["POST"])
+@bp.route("/remove", methods=["POST"])
 @login_required
 def remove():
     form = RemoveLineForm()
@@ -135,36 +131,3 @@ def remove():
         return _cart_page({None: "That line is not in your cart any more."}, 404)
     flash("Removed from your cart.", "success")
     return redirect(url_for(".show"))
-
-
-def _review_page(problems: list | None = None, status: int = 200):
-    summary = carts.cart_summary(current_user.id)
-    # A fresh key for every showing of the page; a failed attempt bought nothing.
-    form = CheckoutForm(formdata=None, data={"idempotency_key": secrets.token_urlsafe(18)})
-    return render_template("cart/checkout.html", cart=summary, form=form, problems=problems or []), status
-
-
-@bp.route("/checkout")
-@login_required
-def review():
-    return _review_page()
-
-
-@bp.route("/checkout", methods=["POST"])
-@login_required
-def place_order():
-    form = CheckoutForm()
-    if not form.validate_on_submit():
-        problem = {"offer_id": None, "product_name": None, "reason": "bad_form",
-                   "message": "The order form was incomplete. Review your order and place it again."}
-        return _review_page([problem], 400)
-    try:
-        purchase = checkout.place_order(current_user.id, form.idempotency_key.data)
-    except checkout.CheckoutFailed as exc:
-        return _review_page(exc.problems, 409)
-    if purchase["replayed"]:
-        flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
-              "info")
-    else:
-        flash(f"Thank you! Your order is placed: {format_money(purchase['total'])} paid.", "success")
-    return redirect(url_for("purchases.detail", purchase_id=purchase["id"]))

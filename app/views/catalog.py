@@ -7,13 +7,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from ..cache import guest_page, remember
-from ..catalog_forms import MAX_QUERY, FiltersForm, ProductForm, category_choices, category_filter_choices
+from ..forms.catalog import FiltersForm, ProductForm, category_choices, category_filter_choices
+from ..forms.fields import MAX_QUERY
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import product as products
 from ..models import search_words
 from ..pagination import page_arg, paginate
-from .reviews import product_reviews_context
+from .helpers import viewer_id
+from .sections import product_reviews
 
 bp = Blueprint("catalog", __name__)
 PER_PAGE = 20
@@ -21,13 +23,7 @@ OFFERS_PER_PAGE = 20
 # A keyword search with fewer results than this on its first page looks for
 # a better spelling ("did you mean ...").
 FEW_RESULTS = 5
-# Ids are bigint: a larger number in a URL is simply not found.
-PRODUCT_ID = f"<int(max={2**63 - 1}):product_id>"
 _SLUG = re.compile(r"^[a-z0-9-]{1,100}$")
-
-
-def _viewer_id() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
 
 
 def _category_in(all_categories: list[dict], slug: str) -> dict:
@@ -81,7 +77,7 @@ def _better_spelling(filters: products.Filters, sort: str, page):
 def _page_of(filters: products.Filters, sort: str, number: int):
     """One page of a product list with its count, from the cache when fresh."""
     rows = remember("list_products", products.list_products, filters, sort, number, PER_PAGE)
-    rows = products.for_viewer(rows, _viewer_id())  # the shared rows, less the viewer's own offers
+    rows = products.for_viewer(rows, viewer_id())  # the shared rows, less the viewer's own offers
     count = remember("count_products", products.count_products, filters)
     return paginate(rows, number, PER_PAGE, count, products.MAX_RESULTS)
 
@@ -110,7 +106,7 @@ def category_page(slug: str):
 
 
 def _product_or_404(product_id: int) -> dict:
-    product = products.product_details(product_id, _viewer_id())
+    product = products.product_details(product_id, viewer_id())
     if product is None:
         abort(404, description="There is no such product.")
     return product
@@ -122,16 +118,16 @@ def product_context(product: dict) -> dict:
     number = page_arg("offers_page")
     rows = remember("offers_for_product", offers.offers_for_product, product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
-            "reviews": product_reviews_context(product["id"])}
+            "reviews": product_reviews(product["id"])}
 
 
-@bp.route(f"/products/{PRODUCT_ID}")
+@bp.route("/products/<id:product_id>")
 @guest_page
 def product(product_id: int):
     return render_template("catalog/product.html", **product_context(_product_or_404(product_id)))
 
 
-@bp.route(f"/products/{PRODUCT_ID}/edit", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_product(product_id: int):
     product = _product_or_404(product_id)

@@ -3,12 +3,12 @@ newest first, and the unread count in every page's header."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..ids import MAX_ID
 from ..models import notification as notifications
 from ..pagination import MAX_PAGE, is_small_int, page_arg, paginate
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PER_PAGE = 20
-MAX_ID = 2**63 - 1
 
 
 @bp.before_request
@@ -51,7 +51,7 @@ def index():
     return render_template("inbox/index.html", notices=paginate(rows, number, PER_PAGE))
 
 
-@bp.route(f"/<int(max={MAX_ID}):notification_id>")
+@bp.route("/<id:notification_id>")
 def open_notice(notification_id: int):
     """Open a notice: mark it read, then follow its link (or show it when it
     has none). Reading is idempotent, so a GET may do it, as a mail client does."""
@@ -63,7 +63,7 @@ def open_notice(notification_id: int):
     return render_template("inbox/notice.html", notice=notice)
 
 
-@bp.route(f"/<int(max={MAX_ID}):notification_id>/read", methods=["POST"])
+@bp.route("/<id:notification_id>/read", methods=["POST"])
 def mark_read(notification_id: int):
     if not notifications.mark_read(current_user.id, notification_id):
         abort(404, description="You have no notice with this number.")

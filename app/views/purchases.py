@@ -4,8 +4,8 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
+from ..forms.purchases import PurchaseFiltersForm
 from ..models import order as orders
-from ..order_forms import PurchaseFiltersForm
 from ..pagination import page_arg, paginate
 from ..templating import viewer_zone
 
@@ -45,7 +45,7 @@ def history():
     return render_template("purchases/history.html", form=form, purchases=paginate(rows, number, PER_PAGE))
 
 
-@bp.route(f"/<int(max={2**63 - 1}):purchase_id>")
+@bp.route("/<id:purchase_id>")
 def detail(purchase_id: int):
     purchase = orders.purchase_for_buyer(current_user.id, purchase_id)
     if purchase is None:

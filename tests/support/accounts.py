@@ -6,7 +6,7 @@ PASSWORD = "correct-horse-9"
 
 def log_in(client, user, password=PASSWORD, remember=False):
     """Log `client` in as `user` through the login form; returns the redirect."""
-    response = client.post("/login", data={"email": user.email, "password": password,
-                                           **({"remember": "y"} if remember else {})})
+    response = client.post("/auth/login", data={"email": user.email, "password": password,
+                                                **({"remember": "y"} if remember else {})})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response

@@ -1,0 +1,67 @@
+"""POST /api/v1/orders (idempotent checkout), GET /api/v1/orders (purchase
+history) and GET /api/v1/orders/<id>."""
+from flask import g, jsonify, request, url_for
+
+from ..models import checkout
+from ..models import order as orders
+from ..pagination import paginate
+from . import bp, serialize, validation
+from .auth import token_required
+from .validation import ApiError
+
+
+def _refused(problems: list[dict], items: list[tuple[int, int]]) -> ApiError:
+    """The 409 for a checkout that bought nothing, naming each failing item."""
+    index_of = {offer_id: index for index, (offer_id, _) in enumerate(items)}
+    lines, fields = [], {}
+    for problem in problems:
+        index = index_of.get(problem["offer_id"])
+        lines.append(serialize.checkout_problem(problem, index))
+        field = "items" if index is None else f"items[{index}]"
+        fields[field] = " ".join(filter(None, (fields.get(field), problem["message"])))
+    return ApiError(409, "Nothing was bought: " + " ".join(problem["message"] for problem in problems),
+                    "checkout_failed", fields, details={"lines": lines})
+
+
+def _bought(purchase: dict) -> list[tuple[int, int]]:
+    return sorted((line["offer_id"], line["quantity"]) for order in purchase["orders"]
+                  for line in order["lines"])
+
+
+@bp.post("/orders")
+@token_required
+def place_order():
+    key = validation.idempotency_key(request.headers.get("Idempotency-Key"))
+    items = validation.order_items(validation.json_body(request))
+    try:
+        placed = checkout.place_order(g.api_user_id, key, items)
+    except checkout.CheckoutFailed as exc:
+        raise _refused(exc.problems, items) from exc
+    purchase = orders.purchase_for_buyer(g.api_user_id, placed["id"])
+    if placed["replayed"] and _bought(purchase) != sorted(items):
+        raise ApiError(409, "This Idempotency-Key already placed a different order; use a new key "
+                            "for a new order.", "idempotency_key_reused",
+                       {"Idempotency-Key": "Already used for another order."})
+    response = jsonify(serialize.purchase(purchase))
+    response.status_code = 200 if placed["replayed"] else 201
+    response.headers["Location"] = url_for(".order", purchase_id=placed["id"])
+    response.headers["Idempotent-Replayed"] = "true" if placed["replayed"] else "false"
+    return response
+
+
+@bp.get("/orders")
+@token_required
+def list_orders():
+    number, per_page = validation.page_args(request.args)
+    page = paginate(orders.purchases_for_buyer(g.api_user_id, number, per_page), number, per_page)
+    return jsonify({"items": [serialize.purchase_summary(row) for row in page.items],
+                    **serialize.page_meta(page, keep=("per_page",))})
+
+
+@bp.get("/orders/<id:purchase_id>")
+@token_required
+def order(purchase_id: int):
+    purchase = orders.purchase_for_buyer(g.api_user_id, purchase_id)
+    if purchase is None:
+        raise ApiError(404, "You have no order with this id.", "not_found")
+    return jsonify(serialize.purchase(purchase))

@@ -1,0 +1,86 @@
+"""The private account pages: profile, balance and ledger, password."""
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+
+from ...forms.accounts import MoneyForm, PasswordForm, ProfileForm
+from ...models import ledger
+from ...models import user as users
+from ...money import format_money
+from ...pagination import page_arg, paginate
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+LEDGER_PER_PAGE = 20
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every account page is the logged-in user's own."""
+
+
+def _overview(topup_form=None, withdraw_form=None, status=200):
+    number = page_arg()
+    entries = paginate(ledger.entries(current_user.id, number, LEDGER_PER_PAGE), number, LEDGER_PER_PAGE)
+    return render_template("account/overview.html", entries=entries,
+                           topup_form=topup_form or MoneyForm(prefix="topup"),
+                           withdraw_form=withdraw_form or MoneyForm(prefix="withdraw")), status
+
+
+@bp.route("/")
+def overview():
+    return _overview()
+
+
+@bp.route("/topup", methods=["POST"])
+def topup():
+    form = MoneyForm(prefix="topup")
+    if not form.validate_on_submit():
+        return _overview(topup_form=form, status=400)
+    balance = ledger.top_up(current_user.id, form.amount.amount)
+    flash(f"Added {format_money(form.amount.amount)}. Your balance is {format_money(balance)}.", "success")
+    return redirect(url_for(".overview"))
+
+
+@bp.route("/withdraw", methods=["POST"])
+def withdraw():
+    form = MoneyForm(prefix="withdraw")
+    if form.validate_on_submit():
+        try:
+            balance = ledger.withdraw(current_user.id, form.amount.amount)
+        except ledger.InsufficientFunds:
+            form.amount.errors.append("You cannot withdraw more than your balance.")
+        else:
+            flash(f"Withdrew {format_money(form.amount.amount)}. Your balance is {format_money(balance)}.",
+                  "success")
+            return redirect(url_for(".overview"))
+    return _overview(withdraw_form=form, status=400)
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+def edit():
+    form = ProfileForm(obj=current_user, site_zone=current_app.config["TIMEZONE"])
+    if form.validate_on_submit():
+        try:
+            users.update_profile(current_user.id, form.email.data, form.first_name.data,
+                                 form.last_name.data, form.address.data or "", form.time_zone.data or None)
+        except users.EmailTaken:
+            form.email.errors.append("Another account already uses this email.")
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for(".overview"))
+    return render_template("account/edit.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = users.change_password(current_user.id, form.current.data, form.password.data,
+                                     current_app.config["PASSWORD_HASH_METHOD"])
+        if user is None:
+            form.current.errors.append("That is not your current password.")
+        else:
+            login_user(user)  # the new session epoch ends every other session
+            flash("Your password is changed. Other sessions were logged out.", "success")
+            return redirect(url_for(".overview"))
+    return render_template("account/password.html", form=form), 400 if form.errors else 200
