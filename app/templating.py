@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from . import zones
 from .money import format_money
@@ -16,15 +17,26 @@ def viewer_zone() -> ZoneInfo:
     return zones.zone(name, current_app.config["TIMEZONE"])
 
 
-def when(value: datetime | None) -> str:
+def _time(value: datetime, text: str) -> Markup:
+    """A <time> element: the stylesheet keeps it on one line, so a date
+    never wraps mid-number on a narrow screen."""
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(timespec="minutes"), text)
+
+
+def when_text(value: datetime) -> str:
+    """when() as plain text, for messages: 2026-11-21 15:05 CET."""
+    return zones.moment_text(value, viewer_zone())
+
+
+def when(value: datetime | None) -> Markup | str:
     """A moment in the viewer's time zone, minute precision, the zone named:
     2026-11-21 15:05 CET. The one filter every shown time goes through."""
-    return zones.moment_text(value, viewer_zone()) if value else ""
+    return _time(value, zones.moment_text(value, viewer_zone())) if value else ""
 
 
-def day(value: datetime | None) -> str:
+def day(value: datetime | None) -> Markup | str:
     """The date of a moment in the viewer's time zone: 2026-11-21."""
-    return value.astimezone(viewer_zone()).strftime("%Y-%m-%d") if value else ""
+    return _time(value, value.astimezone(viewer_zone()).strftime("%Y-%m-%d")) if value else ""
 
 
 def url_with(**changes) -> str:

@@ -61,8 +61,8 @@ def test_a_price_typed_with_a_comma_is_listed_at_that_price(app, user_client, ma
     make_offer(category="Garden")
     with app.app_context():
         category_id = db.query_value("SELECT id FROM categories WHERE slug = 'garden'")
-    response = client.post("/sell/new", data={"name": "Rake", "description": "", "category": str(category_id),
-                                              "price": "12,50", "quantity": "3"})
+    response = client.post("/sell/inventory/new", data={
+        "name": "Rake", "description": "", "category": str(category_id), "price": "12,50", "quantity": "3"})
     assert response.status_code == 302
     with app.app_context():
         price = db.query_value("SELECT price FROM offers WHERE seller_id = %s", (seller.id,))

@@ -19,15 +19,15 @@ def test_a_same_name_product_offers_sell_one_like_this(app, user_client, make_of
     make_offer(name="Blue Kettle", category="Garden")  # another category: not the same product
     with app.app_context():
         kitchen = db.query_value("SELECT id FROM categories WHERE slug = 'kitchen'")
-    response = client.post("/sell/new", data=new_product(kitchen))
+    response = client.post("/sell/inventory/new", data=new_product(kitchen))
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "is already on Souk in this category" in page
-    assert f'href="/products/{kettle["product_id"]}/sell">Sell one like this' in page
+    assert f'href="/sell/inventory/new/{kettle["product_id"]}">Sell one like this' in page
     assert "from 20.00\u00a0EUR" in page and 'name="insist"' in page
     assert 'value="blue kettle"' in page and 'value="12,50"' in page  # what was typed is kept
     assert products_named(app, "Blue Kettle") == 2
-    response = client.post("/sell/new", data=new_product(kitchen, insist="y"))
+    response = client.post("/sell/inventory/new", data=new_product(kitchen, insist="y"))
     assert response.status_code == 302 and products_named(app, "Blue Kettle") == 3
 
 
@@ -36,5 +36,5 @@ def test_a_new_name_is_created_at_once(app, user_client, make_offer):
     make_offer(name="Blue Kettle", category="Kitchen")
     with app.app_context():
         kitchen = db.query_value("SELECT id FROM categories WHERE slug = 'kitchen'")
-    response = client.post("/sell/new", data=new_product(kitchen, name="Blue Kettle Deluxe"))
+    response = client.post("/sell/inventory/new", data=new_product(kitchen, name="Blue Kettle Deluxe"))
     assert response.status_code == 302 and products_named(app, "Blue Kettle Deluxe") == 1

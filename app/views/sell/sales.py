@@ -8,7 +8,7 @@ from ... import zones
 from ...forms.sell import ConfirmForm, LiveSaleForm, SaleForm
 from ...models import sale as sales
 from ...pagination import page_arg, paginate
-from ...templating import viewer_zone, when
+from ...templating import viewer_zone, when_text
 from ..helpers import search_arg
 
 bp = Blueprint("sell_sales", __name__, url_prefix="/sell/sales")
@@ -50,7 +50,7 @@ def _check_all(form, offer_id: int, sale_id: int | None = None) -> bool:
     valid = form.validate_on_submit()
     if request.method != "POST":
         return False
-    errors = sales.check_sale(current_user.id, offer_id, form.values(), when, sale_id)
+    errors = sales.check_sale(current_user.id, offer_id, form.values(), when_text, sale_id)
     _report(form, errors)
     return valid and not errors
 
@@ -74,7 +74,7 @@ def new_sale(offer_id: int):
     form = SaleForm(data=_defaults(offer), zone=viewer_zone())
     if _check_all(form, offer_id):
         try:
-            sales.create_sale(current_user.id, offer_id, **form.values(), show_time=when)
+            sales.create_sale(current_user.id, offer_id, **form.values(), show_time=when_text)
         except sales.SaleRejected as exc:
             _report(form, exc.errors)
         else:
@@ -111,11 +111,11 @@ def edit_sale(sale_id: int):
             # The end as shown (to the minute) means "unchanged", not "a few seconds earlier".
             unchanged = form.ends_at.data.strip() == zones.input_text(sale["ends_at"], viewer_zone())
             sales.change_live_sale(current_user.id, sale_id, None if unchanged else form.ends_at.moment,
-                                   form.add_units.number, show_time=when)
+                                   form.add_units.number, show_time=when_text)
         elif live or not _check_all(form, sale["offer_id"], sale_id):
             return _edit_page(form, sale, live)
         else:
-            sales.update_upcoming_sale(current_user.id, sale_id, form.values(), show_time=when)
+            sales.update_upcoming_sale(current_user.id, sale_id, form.values(), show_time=when_text)
     except sales.SaleRejected as exc:
         _report(form, exc.errors)
         return _edit_page(form, sale, live)
