@@ -149,7 +149,7 @@ def test_csv_files_load_to_the_same_shop(database, tmp_path, monkeypatch, capsys
     direct = digests(database)
     generate_csv(tmp_path, TINY, 11, NOW)
     status, _ = cli(monkeypatch, capsys, "load", str(tmp_path), "--database-url", database, "--reset",
-                    "--quiet")
+                    "--yes", "--quiet")
     assert status == 0
     assert digests(database) == direct
     assert check_database(database, fresh=True) == []
