@@ -46,12 +46,15 @@ CHEAPEST_OFFER = """LATERAL (
       AND o.seller_id IS DISTINCT FROM %(viewer)s AND (s.id IS NULL OR s.units_sold < s.units_total)
     ORDER BY least(o.price, s.sale_price), o.id LIMIT 1)"""
 
-# One list row: the product, its category and its cheapest buyable offer.
+# One list row: the product, its category, its cheapest buyable offer and
+# the hash of its first photo (the key of product_photos).
 _ROWS = """
 SELECT p.id, p.name, p.min_price, p.seller_count, p.rating_avg, p.rating_count,
        c.name AS category_name, c.slug AS category_slug,
        cheapest.id AS cheapest_offer_id, cheapest.seller_id AS cheapest_seller_id,
-       cheapest.price AS cheapest_price, cheapest.on_sale AS cheapest_on_sale
+       cheapest.price AS cheapest_price, cheapest.on_sale AS cheapest_on_sale,
+       (SELECT ph.sha256 FROM product_photos pp JOIN photos ph ON ph.id = pp.photo_id
+        WHERE pp.product_id = p.id AND pp.position = 1) AS photo
 FROM ({page}) page
 JOIN products p ON p.id = page.id
 JOIN categories c ON c.id = p.category_id
@@ -142,7 +145,8 @@ def list_products(filters: Filters, sort: str, page: int, per_page: int) -> list
     the cart would charge least for now (see CHEAPEST_OFFER): cheapest_offer_id,
     cheapest_seller_id, cheapest_price, cheapest_on_sale (all None when
     nothing is buyable). The same for every viewer, so it can be cached:
-    for_viewer() then swaps out the viewer's own offers."""
+    for_viewer() then swaps out the viewer's own offers. And photo: the
+    sha256 of its first photo (or None)."""
     where, params = _where(filters)
     params.update(limit=per_page + 1, offset=(page - 1) * per_page, viewer=None)
     if sort == "relevance" and filters.keywords:
