@@ -5,6 +5,7 @@ connection returns, and checkout says it needs a connection."""
 import pytest
 from playwright.sync_api import expect
 
+from app.views import offline
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -51,3 +52,30 @@ def test_visited_pages_open_offline_and_an_offline_add_to_cart_is_sent_later(pag
     expect(page.locator("main")).to_contain_text("Brass Lamp")
     expect(page.locator("main")).to_contain_text("Wool Rug")
     expect(page.locator("#waiting")).to_have_count(0)
+
+    # A quantity change made offline waits too, and the server's answer applies.
+    page.context.set_offline(True)
+    page.fill(f"#qty-{lamp['offer_id']}", "3")
+    page.click(f"#line-{lamp['offer_id']} button:has-text('Update')")
+    expect(page.locator("#waiting")).to_contain_text("Change quantity “Brass Lamp”")
+    with page.expect_navigation(url=f"{live_server}/cart"):
+        page.context.set_offline(False)
+    expect(page.locator(f"#qty-{lamp['offer_id']}")).to_have_value("3")
+    expect(page.locator("#waiting")).to_have_count(0)
+
+
+def test_a_new_deployment_replaces_the_old_cache(page, live_server, monkeypatch, make_offer):
+    lamp = make_offer(name="Brass Lamp")
+    page.goto(live_server + "/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto(f"{live_server}/products/{lamp['product_id']}")
+    old = offline.deployment()
+    cache_names = "() => caches.keys()"
+    assert f"pages-{old}" in page.evaluate(cache_names)
+
+    monkeypatch.setattr(offline, "deployment", lambda: "0123456789ab")
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    # The new worker installs, takes over and deletes every cache of the old deployment.
+    page.wait_for_function("""old => caches.keys().then((names) => names.includes("pages-0123456789ab")
+                                                      && !names.some((name) => name.endsWith(old)))""",
+                           arg=old, polling=200)
