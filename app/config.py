@@ -110,6 +110,12 @@ def load(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_DURATION": int(os.environ.get("SOUK_SESSION_TTL_SECONDS", 30 * 24 * 3600)),
         # How long a JSON API bearer token lives (30 days by default).
         "API_TOKEN_TTL_SECONDS": int(os.environ.get("SOUK_API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)),
+        # The one currency of the marketplace (ISO 4217) and the locale that
+        # writes amounts (see app/money.py).
+        "CURRENCY": os.environ.get("SOUK_CURRENCY", "EUR"),
+        "LOCALE": os.environ.get("SOUK_LOCALE", "en"),
+        # The time zone guests and users without their own see (IANA name).
+        "TIMEZONE": os.environ.get("SOUK_TIMEZONE", "UTC"),
         # The platform's share of each completed order, in percent of the
         # money released to the seller (rounded half up to the cent).
         "COMMISSION_PERCENT": _number("SOUK_COMMISSION_PERCENT", "0", Decimal(0), Decimal(100)),

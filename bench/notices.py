@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app, db, embedded, mail  # noqa: E402
 from app.models import notification as notifications  # noqa: E402
-from app.models import user as users  # noqa: E402
+from app.models import user_session  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -116,13 +116,13 @@ def bench_unread(app, inbox: int, user_ids: list[int], samples: int = 300) -> No
         db.execute("ANALYZE notifications")
         timings = {}
         for name, user_id in (("busy", busy), ("empty", idle)):
-            session_id = f"{user_id}:0"
+            session_id = user_session.start_session(user_id, 3600)
             for _ in range(20):
-                users.load_session_user(session_id)
+                user_session.user_for_session(session_id)
             runs = []
             for _ in range(samples):
                 started = time.perf_counter()
-                user = users.load_session_user(session_id)
+                user = user_session.user_for_session(session_id)
                 runs.append((time.perf_counter() - started) * 1000)
             timings[name] = (runs, user.unread_notices)
     print(f"2. session user with the header's unread count ({samples} queries each):")

@@ -30,6 +30,7 @@ class User:
     address: str
     balance: Decimal
     created_at: datetime
+    time_zone: str | None = None  # IANA name; None: the site's default
     # For every page's header, read with the session user
     # (user_session.user_for_session).
     cart_units: int = 0
@@ -56,7 +57,7 @@ class EmailTaken(Exception):
     """Another account already uses this email (compared case-insensitively)."""
 
 
-USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at")
+USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at", "time_zone")
 _USER_COLUMNS = ", ".join(USER_COLUMNS)
 # What every page's header shows of the logged-in user besides the columns:
 # units in the cart and unread notices (capped), for users `u`. Read in the
@@ -106,12 +107,17 @@ def authenticate(email: str, password: str, hash_method: str = "scrypt") -> User
     return User(**row)
 
 
-def update_profile(user_id: int, email: str, first_name: str, last_name: str, address: str) -> None:
-    """Change name, address and email. Raises EmailTaken when the email is in use."""
+def update_profile(user_id: int, email: str, first_name: str, last_name: str, address: str,
+                   time_zone: str | None = None) -> None:
+    """Change name, address, email and time zone (an IANA name the caller
+    checked, None for the site's default). Raises EmailTaken when the email
+    is in use."""
     try:
-        db.execute("""UPDATE users SET email = %s, first_name = %s, last_name = %s, address = %s
+        db.execute("""UPDATE users SET email = %s, first_name = %s, last_name = %s, address = %s,
+                                       time_zone = %s
                       WHERE id = %s""",
-                   (email.strip(), first_name.strip(), last_name.strip(), address.strip(), user_id))
+                   (email.strip(), first_name.strip(), last_name.strip(), address.strip(), time_zone or None,
+                    user_id))
     except psycopg2.errors.UniqueViolation as exc:
         raise EmailTaken(email) from exc
 
