@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app import db
+from app.models import user_session
 from tests.support import assert_invariants
 
 FORMAT = "%Y-%m-%dT%H:%M"
@@ -45,8 +46,9 @@ def add(client, offer, quantity=1):
 def put_in_cart(app, client, offer, quantity):
     """A cart line written directly, as if added before the sale changed."""
     with client.session_transaction() as session:
-        user_id = int(session["_user_id"].partition(":")[0])
+        token = session["_user_id"]
     with app.app_context():
+        user_id = user_session.user_for_session(token).id
         db.execute("""INSERT INTO cart_items (user_id, offer_id, quantity, price_seen)
                       VALUES (%s, %s, %s, 1) ON CONFLICT (user_id, offer_id)
                       DO UPDATE SET quantity = EXCLUDED.quantity""", (user_id, offer["offer_id"], quantity))
