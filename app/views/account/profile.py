@@ -6,6 +6,7 @@ from ...forms.accounts import MoneyForm, PasswordForm, ProfileForm
 from ...models import ledger
 from ...models import user as users
 from ...pagination import page_arg, paginate
+from ..helpers import refuse_if_suspended
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 LEDGER_PER_PAGE = 20
@@ -42,6 +43,7 @@ def topup():
 
 @bp.route("/withdraw", methods=["POST"])
 def withdraw():
+    refuse_if_suspended("withdraw money")
     form = MoneyForm(prefix="withdraw")
     if form.validate_on_submit():
         try:
