@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Souk's two commands:
-#   ./setup.sh [serve] [--prod] [--host H] [--port P]   set up, then serve the app
+#   ./setup.sh [serve] [--prod] [--host H] [--port P] [--no-worker]
+#                                                       set up, then serve the app and its worker
 #   ./setup.sh test [pytest args]                       set up, lint, then run the test suite
 #   ./setup.sh stop                                     stop the embedded PostgreSQL
 # Set-up: .venv with requirements.txt, the database (embedded PostgreSQL under
@@ -14,7 +15,7 @@ if [[ $# -gt 0 && "$1" == "stop" ]]; then
   shift; exec .venv/bin/python -m app db-stop "$@"
 fi
 
-command="serve"; prod=0; host="127.0.0.1"; port="5000"; test_args=()
+command="serve"; prod=0; worker=1; host="127.0.0.1"; port="5000"; test_args=()
 if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" ) ]]; then command="$1"; shift; fi
 if [[ "$command" == "test" ]]; then
   test_args=("$@")
@@ -22,9 +23,10 @@ else
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --prod) prod=1 ;;
+      --no-worker) worker=0 ;;
       --host) host="${2:?--host needs a value}"; shift ;;
       --port) port="${2:?--port needs a value}"; shift ;;
-      -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+      -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
       *) echo "setup.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -79,10 +81,31 @@ if [[ "$command" == "test" ]]; then
   echo "==> Tests"
   exec .venv/bin/python -m pytest "${test_args[@]}"
 fi
+# The background worker (email copies of notices, periodic jobs) runs beside
+# the app and stops with it. Both run in the background so that Ctrl+C or a
+# TERM sent to this script reaches the traps below at once.
+children=()
+stop_children() {
+  [[ ${#children[@]} -gt 0 ]] || return 0
+  kill "${children[@]}" 2>/dev/null || true
+  wait "${children[@]}" 2>/dev/null || true
+}
+trap stop_children EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [[ $worker -eq 1 ]]; then
+  echo "==> Starting the background worker (python -m app worker)"
+  .venv/bin/python -m app worker &
+  children+=($!)
+fi
 if [[ $prod -eq 1 ]]; then
   workers=$(( $(nproc) * 2 + 1 ))
   echo "==> Serving with gunicorn ($workers workers) on http://$host:$port"
-  exec .venv/bin/gunicorn --workers "$workers" --bind "$host:$port" --access-logfile - 'app:create_app()'
+  .venv/bin/gunicorn --workers "$workers" --bind "$host:$port" --access-logfile - 'app:create_app()' &
+else
+  echo "==> Serving on http://$host:$port (Ctrl+C to stop; --prod for gunicorn)"
+  .venv/bin/flask --app app run --host "$host" --port "$port" &
 fi
-echo "==> Serving on http://$host:$port (Ctrl+C to stop; --prod for gunicorn)"
-exec .venv/bin/flask --app app run --host "$host" --port "$port"
+server=$!
+children+=("$server")
+wait "$server"

@@ -1,10 +1,14 @@
 """Static files with their content's hash in the URL (style.css?v=1a2b3c4d5e),
 so a browser may keep them for a year: a changed file gets a new URL.
-The hashes are computed once, at start-up."""
+The hashes are computed once, at start-up, and stylesheets are minified
+then too: the file stays written for people, the wire gets it without
+comments and indentation (a third of its compressed size)."""
 import hashlib
+from io import BytesIO
 from pathlib import Path
 
-from flask import request, url_for
+import rcssmin
+from flask import request, send_file, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 YEAR = 365 * 24 * 3600
@@ -27,9 +31,25 @@ class SessionInterface(SecureCookieSessionInterface):
             response.vary = [header for header in response.vary if header.lower() != "cookie"]
 
 
+def _minified_stylesheets(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): rcssmin.cssmin(path.read_text("utf-8")).encode()
+            for path in folder.rglob("*.css")}
+
+
 def init_app(app) -> None:
     app.session_interface = SessionInterface()
     versions = _versions(Path(app.static_folder))
+    stylesheets = _minified_stylesheets(Path(app.static_folder))
+    send_static_file = app.view_functions["static"]
+
+    def static(filename: str):
+        css = stylesheets.get(filename)
+        if css is None:
+            return send_static_file(filename)
+        return send_file(BytesIO(css), mimetype="text/css", etag=versions[filename], conditional=True,
+                         max_age=app.get_send_file_max_age(filename))
+
+    app.view_functions["static"] = static
 
     def static_url(filename: str) -> str:
         """url_for('static', ...) with the file's version, for templates."""

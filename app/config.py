@@ -55,4 +55,26 @@ def load(instance_path: Path) -> dict:
         "PASSWORD_HASH_METHOD": os.environ.get("SOUK_PASSWORD_HASH", "scrypt"),
         # How long a JSON API bearer token lives (30 days by default).
         "API_TOKEN_TTL_SECONDS": int(os.environ.get("SOUK_API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)),
+        **mail_settings(),
+    }
+
+
+def mail_settings() -> dict:
+    """Where email copies of notices go. Without SOUK_SMTP_HOST they are
+    written to the log instead (development, tests of other features)."""
+    starttls = os.environ.get("SOUK_SMTP_STARTTLS", "").lower() in ("1", "true", "yes", "on")
+    return {
+        "SMTP_HOST": os.environ.get("SOUK_SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("SOUK_SMTP_PORT") or (587 if starttls else 25)),
+        "SMTP_USER": os.environ.get("SOUK_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SOUK_SMTP_PASSWORD") or None,
+        "SMTP_FROM": os.environ.get("SOUK_SMTP_FROM", "Souk <no-reply@souk.localhost>"),
+        "SMTP_STARTTLS": starttls,
+        "SMTP_TIMEOUT": float(os.environ.get("SOUK_SMTP_TIMEOUT", "10")),
+        # Links in mails are absolute: the address people reach the site at.
+        "BASE_URL": os.environ.get("SOUK_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # A failed mail is tried again after this many seconds, doubling each
+        # time, MAIL_MAX_ATTEMPTS times in all.
+        "MAIL_RETRY_SECONDS": float(os.environ.get("SOUK_MAIL_RETRY_SECONDS", "30")),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("SOUK_MAIL_MAX_ATTEMPTS", "8")),
     }

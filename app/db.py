@@ -300,6 +300,11 @@ def migrate(dsn: str) -> list[str]:
                     cur.execute("ROLLBACK")
                     raise
                 applied_now.append(name)
+            from .jobs import ensure_queue_schema
+
+            queue_schema = ensure_queue_schema(cur)
+            if queue_schema:
+                applied_now.append(queue_schema)
             cur.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     finally:
         conn.close()

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import request, url_for
+from markupsafe import Markup
 
 
 def money(value) -> str:
@@ -11,15 +12,21 @@ def money(value) -> str:
     return f"{Decimal(value):,.2f}"
 
 
-def when(value: datetime | None) -> str:
+def _time(value: datetime, text_format: str) -> Markup:
+    """A <time> element: the stylesheet keeps it on one line, so a date
+    never wraps mid-number on a narrow screen."""
+    utc = value.astimezone(UTC)
+    return Markup('<time datetime="{}">{}</time>').format(utc.isoformat(timespec="minutes"),
+                                                         utc.strftime(text_format))
+
+
+def when(value: datetime | None) -> Markup | str:
     """A timestamp in UTC, minute precision: 2026-11-21 14:05 UTC."""
-    if value is None:
-        return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _time(value, "%Y-%m-%d %H:%M UTC") if value else ""
 
 
-def day(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d") if value else ""
+def day(value: datetime | None) -> Markup | str:
+    return _time(value, "%Y-%m-%d") if value else ""
 
 
 def url_with(**changes) -> str:

@@ -213,7 +213,7 @@ def test_web_and_api_see_the_same_stock_after_an_api_order(client, shop):
     api_offer = client.get(f"/api/v1/products/{product_id}").get_json()["offers"][0]
     assert api_offer["stock"] == 3
     page = client.get(f"/products/{product_id}").get_data(as_text=True)
-    assert '<td class="num">3</td>' in page and '<td class="num">5</td>' not in page
+    assert 'data-label="In stock">3</td>' in page and 'data-label="In stock">5</td>' not in page
 
 
 def test_web_checkout_and_api_share_history_and_stock(app, client, shop, login):

@@ -71,6 +71,8 @@ def test_sell_one_like_this_from_the_product_page(page, live_server, app, make_u
     page.fill(f"#quantity-{first_offer_id(app, seller)}", "8")
     page.click("button:has-text('Save')")
     expect(page.locator("text=“Watering Can” now sells at 12.00 with 8 in stock.")).to_be_visible()
+    page.click("a:has-text('Stop selling')")  # asks first, on a page of its own
+    expect(page.locator("h1")).to_have_text("Stop selling “Watering Can”?")
     page.click("button:has-text('Stop selling')")
     expect(page.locator("text=You stopped selling “Watering Can”.")).to_be_visible()
 

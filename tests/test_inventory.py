@@ -23,7 +23,7 @@ def stock(app, user_client, make_user):
 
 
 def offer_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'action="/sell/inventory/(\d+)/stop"', html)]
+    return [int(n) for n in re.findall(r'href="/sell/inventory/(\d+)/stop', html)]
 
 
 def test_inventory_lists_own_offers_newest_first(stock):
@@ -35,9 +35,10 @@ def test_inventory_lists_own_offers_newest_first(stock):
     assert 'href="/sell/inventory/new">Sell a new product</a>' in html
     assert '<a href="/sell/inventory">Inventory</a>' in html  # the selling header
     for offer_id in stock["offers"].values():
-        assert f'<label for="price-{offer_id}">Price</label>' in html
-        assert f'<label for="quantity-{offer_id}">Stock</label>' in html
-    assert "<button>Save</button>" in html and '<button class="danger">Stop selling</button>' in html
+        assert f'<label for="price-{offer_id}">Price<span class="sr"> of ' in html
+        assert f'<label for="quantity-{offer_id}">Stock<span class="sr"> of ' in html
+    assert "<button>Save<span class=\"sr\"> the price and stock of " in html
+    assert '>Stop selling<span class="sr">' in html
 
 
 def test_header_links_to_the_inventory(stock):
@@ -148,8 +149,28 @@ def test_stop_selling_keeps_past_orders(app, stock, make_user):
     assert "Currently unavailable" in product_page and "/cart/add" not in product_page
     html = stock["client"].get("/sell/inventory").get_data(as_text=True)
     assert "You stopped selling “Blue Mug”." in html
-    assert f'Stopped · <a href="/sell/inventory/new/{product_id}">Sell again</a>' in html
+    sell_again = f'<a href="/sell/inventory/new/{product_id}">Sell again<span class="sr">: Blue Mug</span>'
+    assert f"Stopped · {sell_again}</a>" in html
     assert offer_id not in offer_ids(html)
+
+
+def test_stop_selling_asks_first_without_a_script(app, stock):
+    offer_id = stock["offers"]["Blue Mug"]
+    inventory = stock["client"].get("/sell/inventory?q=mug").get_data(as_text=True)
+    ask_url = f"/sell/inventory/{offer_id}/stop?return_page=1&return_q=mug"
+    link = f'href="{ask_url.replace("&", "&amp;")}">Stop selling<span class="sr"> Blue Mug</span>…</a>'
+    assert link in inventory and f'action="/sell/inventory/{offer_id}/stop"' not in inventory
+    ask = stock["client"].get(ask_url)
+    html = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and "<h1>Stop selling “Blue Mug”?</h1>" in html
+    # Asking changes nothing.
+    assert value(app, "SELECT active FROM offers WHERE id = %s", (offer_id,)) is True
+    assert f'<form method="post" action="/sell/inventory/{offer_id}/stop"' in html
+    assert '<input type="hidden" name="return_q" value="mug">' in html
+    assert '<a href="/sell/inventory?q=mug">Keep selling</a>' in html
+    edit_page = stock["client"].get(f"/sell/inventory/{offer_id}/edit").get_data(as_text=True)
+    assert f'href="/sell/inventory/{offer_id}/stop">Stop selling this product…</a>' in edit_page
+    assert stock["client"].get(f"/sell/inventory/{stock['rival_offer']}/stop").status_code == 404
 
 
 def make_user_client_page(app, make_user, url) -> str:

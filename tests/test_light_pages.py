@@ -4,6 +4,7 @@ lists each product once and offers no flash sale the shopper cannot buy."""
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from app import db
 from tests.support import make_purchase
@@ -28,6 +29,17 @@ def test_stylesheet_is_versioned_and_cached_for_a_year(client):
     assert len(response.get_data()) < 1500
     for stale in ("/static/style.css?v=0000000000", "/static/style.css"):
         assert YEAR not in client.get(stale).headers["Cache-Control"]
+
+
+def test_stylesheet_is_served_without_comments_and_revalidates_by_its_version(app, client):
+    url = stylesheet_url(client.get("/").get_data(as_text=True))
+    served = client.get(url)
+    css = served.get_data(as_text=True)
+    written = (Path(app.static_folder) / "style.css").read_text()
+    assert served.mimetype == "text/css" and "/*" in written and "/*" not in css
+    assert len(css) < 0.8 * len(written) and "\n  " not in css
+    assert 'td[data-label]::before{content:attr(data-label) ": "' in css  # strings keep their spaces
+    assert client.get(url, headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
 
 
 def page_html(client, path: str) -> str:

@@ -48,5 +48,9 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField("Repeat new password", [EqualTo("password", message="The passwords differ.")])
 
 
-class MoneyForm(FlaskForm):
-    amount = MoneyField("Amount")
+class TopUpForm(FlaskForm):
+    amount = MoneyField("Amount to add")
+
+
+class WithdrawForm(FlaskForm):
+    amount = MoneyField("Amount to withdraw")

@@ -89,9 +89,18 @@ def edit(kind: str, review_id: int):
                            action=request.path), 400 if form.errors else 200
 
 
-@bp.route(f"/{KIND_PATH}/<id:review_id>/delete", methods=["POST"])
+@bp.route(f"/{KIND_PATH}/<id:review_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(kind: str, review_id: int):
+    """GET asks first (no script needed); the POST from that page deletes."""
+    if request.method == "GET":
+        review = _own_review(kind, review_id)
+        about = review["subject_name"] if kind == "product" else f"seller {review['subject_name']}"
+        return render_template(
+            "confirm.html", question=f"Delete your review of {about}?",
+            explanation="It disappears from the page and from the ratings; you can write a new one later.",
+            action=request.path, confirm="Delete your review", hidden={}, cancel="Keep your review",
+            cancel_url=subject_url(kind, review["subject_id"]))
     subject_id = reviews.delete_review(_kind(kind), review_id, current_user.id)
     flash("Your review is deleted.", "success")
     return redirect(subject_url(kind, subject_id))

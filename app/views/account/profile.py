@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
-from ...forms.accounts import MoneyForm, PasswordForm, ProfileForm
+from ...forms.accounts import PasswordForm, ProfileForm, TopUpForm, WithdrawForm
 from ...models import ledger
 from ...models import user as users
 from ...pagination import page_arg, paginate
@@ -22,8 +22,8 @@ def _overview(topup_form=None, withdraw_form=None, status=200):
     number = page_arg()
     entries = paginate(ledger.entries(current_user.id, number, LEDGER_PER_PAGE), number, LEDGER_PER_PAGE)
     return render_template("account/overview.html", entries=entries,
-                           topup_form=topup_form or MoneyForm(prefix="topup"),
-                           withdraw_form=withdraw_form or MoneyForm(prefix="withdraw")), status
+                           topup_form=topup_form or TopUpForm(prefix="topup"),
+                           withdraw_form=withdraw_form or WithdrawForm(prefix="withdraw")), status
 
 
 @bp.route("/")
@@ -33,7 +33,7 @@ def overview():
 
 @bp.route("/topup", methods=["POST"])
 def topup():
-    form = MoneyForm(prefix="topup")
+    form = TopUpForm(prefix="topup")
     if not form.validate_on_submit():
         return _overview(topup_form=form, status=400)
     balance = ledger.top_up(current_user.id, form.amount.amount)
@@ -44,7 +44,7 @@ def topup():
 @bp.route("/withdraw", methods=["POST"])
 def withdraw():
     refuse_if_suspended("withdraw money")
-    form = MoneyForm(prefix="withdraw")
+    form = WithdrawForm(prefix="withdraw")
     if form.validate_on_submit():
         try:
             balance = ledger.withdraw(current_user.id, form.amount.amount)

@@ -80,10 +80,10 @@ def _offer_or_404(offer_id: int) -> dict:
 
 
 def _back_to_inventory() -> str:
-    """The inventory page the form was sent from (its page and search, sent
-    back as hidden fields), else the first page."""
-    number = request.form.get("return_page", "")
-    search = clean_text(request.form.get("return_q", ""))[:MAX_QUERY]
+    """The inventory page the form or link came from (its page and search,
+    sent along as return_page and return_q), else the first page."""
+    number = request.values.get("return_page", "")
+    search = clean_text(request.values.get("return_q", ""))[:MAX_QUERY]
     page = int(number) if is_small_int(number) and 1 < int(number) <= MAX_PAGE else None
     return url_for(".index", page=page, q=search or None)
 
@@ -107,9 +107,18 @@ def edit_offer(offer_id: int):
     return render_template("sell/inventory/edit.html", form=form, offer=offer), 400 if form.errors else 200
 
 
-@bp.route("/<id:offer_id>/stop", methods=["POST"])
+@bp.route("/<id:offer_id>/stop", methods=["GET", "POST"])
 def stop_offer(offer_id: int):
+    """GET asks first (no script needed); the POST from that page stops."""
     offer = _offer_or_404(offer_id)
+    if request.method == "GET":
+        return render_template(
+            "confirm.html", question=f"Stop selling “{offer['product_name']}”?",
+            explanation="Shoppers will no longer see your offer. Orders already placed keep their lines, "
+                        "and you can sell it again later.",
+            action=request.path, confirm="Stop selling", cancel="Keep selling",
+            cancel_url=_back_to_inventory(),
+            hidden={"return_page": request.args.get("return_page"), "return_q": request.args.get("return_q")})
     offers.stop_selling(offer_id, current_user.id)
     flash(f"You stopped selling “{offer['product_name']}”.", "success")
     return redirect(_back_to_inventory())

@@ -1,0 +1,179 @@
+"""Background jobs on PostgreSQL, with procrastinate: no server besides the
+database. `python -m app worker` runs them (./setup.sh starts it with the app).
+
+Register work here, each job a thin function over a model function:
+
+    @task(retry=5)                          # run once per defer, retried on error
+    def import_inventory(upload_id: int) -> None:
+        inventory.import_upload(upload_id)
+
+    @periodic("*/10 * * * *")               # cron; an optional 6th field is seconds
+    def expire_holds(timestamp: int) -> None:
+        sale.expire_holds()
+
+A job runs inside a Flask app context of its own, so model functions and
+app.db work as in a request. Jobs may run twice (a retry after a crash, two
+workers): write them so a second run changes nothing.
+
+To start a job from a request atomically with the request's own writes, call
+`defer_in_transaction(import_inventory, upload_id=3)` inside `db.transaction()`:
+it inserts the job through procrastinate's SQL function on our connection, so
+the job exists only if the transaction commits.
+
+Email copies of notices do not go through defer: the notice row itself is the
+outbox (see app/models/notification.py) and the periodic `send_notice_emails`
+drains it. That keeps notify() to one INSERT in the order's transaction, with
+none of the queue's triggers and NOTIFY on the checkout path.
+"""
+import functools
+import json
+import logging
+import os
+from datetime import datetime
+from importlib import resources
+
+import click
+import procrastinate
+from flask import Flask, current_app
+
+from . import db
+
+log = logging.getLogger("souk.jobs")
+
+# procrastinate's own connector (psycopg 3, async) is given its DSN when the
+# worker starts; jobs use app.db (psycopg2) like the rest of the app.
+queue = procrastinate.App(connector=procrastinate.PsycopgConnector())
+_flask_app: Flask | None = None
+
+# How often the outbox of email copies is drained, in seconds.
+MAIL_POLL_SECONDS = max(1, min(59, int(os.environ.get("SOUK_MAIL_POLL_SECONDS", "5"))))
+
+
+def _app() -> Flask:
+    global _flask_app
+    if _flask_app is None:
+        from . import create_app
+
+        _flask_app = create_app()
+    return _flask_app
+
+
+def task(_fn=None, *, retry: int | procrastinate.RetryStrategy = 5, **options):
+    """Register a function as a job (see the module docstring). `retry` is
+    how many times a failing run is tried again, waiting 2, 4, 8... seconds
+    (or a RetryStrategy; 0 for none); other options go to procrastinate's
+    App.task (queue, queueing_lock, priority...)."""
+
+    def register(fn):
+        @functools.wraps(fn)
+        def in_app_context(*args, **kwargs):
+            with _app().app_context():
+                return fn(*args, **kwargs)
+
+        if isinstance(retry, int) and retry:
+            options["retry"] = procrastinate.RetryStrategy(max_attempts=retry, exponential_wait=2)
+        elif retry:
+            options["retry"] = retry
+        return queue.task(**options)(in_app_context)
+
+    return register(_fn) if _fn else register
+
+
+def periodic(cron: str, **options):
+    """Register a function as a job run on a cron schedule by the worker. It
+    receives `timestamp` (the scheduled time, Unix seconds). A run that is
+    still waiting blocks the next one (queueing lock), so a slow worker never
+    piles up copies of the same periodic job."""
+
+    def register(fn):
+        options.setdefault("queueing_lock", fn.__name__)
+        options.setdefault("retry", 0)  # the next scheduled run is the retry
+        return queue.periodic(cron=cron)(task(**options)(fn))
+
+    return register
+
+
+def defer_in_transaction(job, *, scheduled_at: datetime | None = None, **kwargs) -> int:
+    """Queue `job` (a function registered with @task) with JSON-able keyword
+    arguments, inside the current app.db transaction: the job is visible to
+    workers only once that transaction commits. Returns the job id."""
+    return db.query_value(
+        """SELECT (procrastinate_defer_jobs_v1(ARRAY[
+                    ROW(%s, %s, %s, %s, %s, %s::jsonb, %s)::procrastinate_job_to_defer_v1]))[1]""",
+        (job.queue, job.name, job.priority, job.lock, job.queueing_lock, json.dumps(kwargs), scheduled_at))
+
+
+# --- the jobs ----------------------------------------------------------------
+
+@periodic(f"* * * * * */{MAIL_POLL_SECONDS}")
+def send_notice_emails(timestamp: int) -> dict:
+    """Send the email copies of notices that are due (see app/mail.py)."""
+    from . import mail
+
+    counts = mail.deliver_due_emails(current_app.config)
+    if any(counts.values()):
+        log.info("Notice emails: %(sent)s sent, %(logged)s logged, %(failed)s failed", counts)
+    return counts
+
+
+# --- the queue's schema and the worker ---------------------------------------
+
+_QUEUE_SQL = resources.files("procrastinate.sql")
+
+
+def _queue_migrations() -> list[str]:
+    """procrastinate's migration files, oldest first (their names sort by version)."""
+    return sorted(p.name for p in (_QUEUE_SQL / "migrations").iterdir() if p.name.endswith(".sql"))
+
+
+def ensure_queue_schema(cur) -> str | None:
+    """Create procrastinate's tables on first run, or apply its migrations
+    newer than the last one recorded, each in its own transaction, as its
+    docs ask. What is applied is recorded as the comment of procrastinate_jobs
+    (the installed version's schema.sql already contains every migration it
+    ships). Called by db.migrate under its advisory lock, with an autocommit
+    cursor. Returns what was done, or None when the schema is current."""
+    migrations = _queue_migrations()
+    cur.execute("""SELECT obj_description(t, 'pg_class') FROM to_regclass('procrastinate_jobs') t
+                   WHERE t IS NOT NULL""")
+    row = cur.fetchone()
+    if row is not None and row[0] == migrations[-1]:
+        return None
+    if row is None:
+        steps = [(migrations[-1], (_QUEUE_SQL / "schema.sql").read_text(encoding="utf-8"))]
+    elif row[0] is None:  # made by procrastinate's own CLI: taken as current
+        steps = [(migrations[-1], "SELECT 1")]
+    else:
+        steps = [(name, (_QUEUE_SQL / "migrations" / name).read_text(encoding="utf-8"))
+                 for name in migrations if name > row[0]]
+    for marker, script in steps:
+        cur.execute("BEGIN")
+        try:
+            cur.execute(script)
+            cur.execute("COMMENT ON TABLE procrastinate_jobs IS %s", (marker,))
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+    return f"procrastinate schema {'created' if row is None else 'upgraded'} to {migrations[-1]}"
+
+
+@click.command("worker")
+@click.option("--concurrency", default=2, show_default=True, help="Jobs run at the same time.")
+def worker_command(concurrency: int) -> None:
+    """Run the background worker (email copies of notices, periodic jobs)."""
+    global _flask_app
+    _flask_app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    connector = procrastinate.PsycopgConnector(conninfo=current_app.config["DATABASE_DSN"],
+                                              min_size=1, max_size=concurrency + 2)
+    with queue.replace_connector(connector):
+        click.echo(f"Worker running ({concurrency} at a time); Ctrl+C to stop.")
+        # Successful jobs are deleted at once (periodic runs would pile up);
+        # failed ones stay in procrastinate_jobs for a look.
+        queue.run_worker(concurrency=concurrency, delete_jobs="successful")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(worker_command)

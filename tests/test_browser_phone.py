@@ -1,0 +1,98 @@
+"""Phones: every kind of page a logged-in shopper who also sells reaches
+fits a 360-px screen without sideways scrolling, its controls are tap
+targets of at least 24 x 24 px, no date wraps mid-number and the header
+stays compact. A new page joins the walk by adding its URL to PAGES."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import db
+from tests.support import PASSWORD, make_purchase
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+# Every kind of page, with the ids of the data made below: {sale_product}
+# is on a live flash sale by another seller, {purchase} the shopper's,
+# {offer} her own offer, {seller} the other seller.
+PAGES = [
+    "/", "/search?q=casserole", "/search?q=casserole&sort=price_asc&in_stock=y", "/c/kitchen",
+    "/products/{sale_product}", "/products/{rug_product}", "/users/{seller}", "/users/{shopper}",
+    "/cart", "/checkout", "/purchases/", "/purchases/{purchase}", "/inbox/",
+    "/account/", "/account/edit", "/account/password", "/account/analytics", "/account/reviews",
+    "/reviews/product/{sale_product}/new", "/reviews/seller/{seller}/new",
+    "/sell/inventory", "/sell/inventory/new", "/sell/inventory/new/{sale_product}",
+    "/sell/inventory/{offer}/edit", "/sell/inventory/{offer}/stop",
+    "/sell/orders", "/sell/orders?status=open", "/sell/sales/", "/sell/sales/new",
+    "/sell/sales/new/{offer}", "/sell/analytics", "/sell/reviews",
+]
+# Long names and big numbers, as real data has them.
+LONG_NAME = "Extra-large enamelled cast-iron casserole with lid, 28 cm, Cherry Red"
+
+WIDTH = "document.documentElement.scrollWidth"
+# Controls smaller than 24 x 24 px (WCAG 2.2 target size); links in running
+# text are exempt, links in a nav are not.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, input:not([type=hidden]), select, summary, nav a')]
+  .filter(e => e.getClientRects().length)
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width < 24 || r.height < 24; })
+  .map(e => e.outerHTML.slice(0, 80))"""
+WRAPPED_TIMES = """() => [...document.querySelectorAll('time')]
+  .filter(t => t.getClientRects().length > 1).map(t => t.textContent)"""
+
+
+def live_sale(app, offer, starts=timedelta(hours=-1)) -> None:
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.execute("""INSERT INTO flash_sales (offer_id, sale_price, starts_at, ends_at, units_total,
+                                               per_customer_limit)
+                      VALUES (%s, %s, %s, %s, 40, 3)""",
+                   (offer["offer_id"], offer["price"] / 2, now + starts, now + timedelta(days=3)))
+
+
+@pytest.fixture
+def shop(app, make_user, make_offer, user_client):
+    """A shopper who also sells, with something in every list she sees."""
+    seller = make_user(first_name="Annabelle-Josephine", last_name="Lee-Montgomery")
+    client, shopper = user_client(first_name="Bartholomew", balance="98765.43")
+    casserole = make_offer(seller=seller, name=LONG_NAME, category="Kitchen", price="1234.56", quantity=9999)
+    live_sale(app, casserole)
+    cheaper = make_offer(seller=make_user(), product_id=casserole["product_id"], price="1299.00", quantity=3)
+    rug = make_offer(seller=shopper, name="Hand-knotted wool rug", category="Kitchen", price="450.00",
+                     quantity=120)
+    live_sale(app, rug, starts=timedelta(days=1))
+    make_offer(seller=shopper, product_id=casserole["product_id"], price="1250.00", quantity=7)
+    purchase = make_purchase(app, shopper, [(casserole, 2), (cheaper, 1)])
+    make_purchase(app, make_user(first_name="Maximiliana", last_name="Featherstonehaugh"), [(rug, 3)])
+    make_purchase(app, make_user(), [(rug, 1)])
+    for path in (f"/reviews/product/{casserole['product_id']}/new", f"/reviews/seller/{seller.id}/new"):
+        response = client.post(path, data={"review-rating": "4", "review-body": "Heavy and even."})
+        assert response.status_code == 302, path
+    for offer in (casserole, cheaper):
+        client.post("/cart/add", data={"offer_id": offer["offer_id"], "quantity": "2"})
+    return shopper, {"sale_product": casserole["product_id"], "rug_product": rug["product_id"],
+                     "seller": seller.id, "shopper": shopper.id, "purchase": purchase,
+                     "offer": rug["offer_id"]}
+
+
+def test_every_page_fits_a_360_px_phone(page, live_server, shop):
+    shopper, ids = shop
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/auth/login")
+    page.fill("#email", shopper.email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("main button:has-text('Log in')")
+    problems = []
+    for path in (p.format(**ids) for p in PAGES):
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        if (width := page.evaluate(WIDTH)) > PHONE["width"]:
+            problems.append(f"{path} is {width} px wide")
+        if small := page.evaluate(SMALL_TARGETS):
+            problems.append(f"{path} has targets under 24 px: {small}")
+        if wrapped := page.evaluate(WRAPPED_TIMES):
+            problems.append(f"{path} wraps dates: {wrapped}")
+        if (header := page.evaluate("document.querySelector('header').offsetHeight")) > 150:
+            problems.append(f"{path} has a header {header} px tall")
+    assert not problems, "\n".join(problems)
