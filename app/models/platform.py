@@ -29,3 +29,27 @@ def dashboard() -> dict:
              AND relname IN ('users', 'products', 'offers', 'orders', 'order_lines')""")
     figures["estimates"] = {row["relname"]: row["rows"] for row in estimates}
     return figures
+
+
+def live_sale_units(limit: int = 200) -> list[dict]:
+    """Each live flash sale's id and units left (index flash_sales_ends)."""
+    return db.query("""SELECT id, units_total - units_sold AS units_left FROM flash_sales
+                       WHERE ends_at > now() AND starts_at <= now() ORDER BY id LIMIT %s""", (limit,))
+
+
+def job_queue_counts() -> dict[str, int]:
+    """Jobs of the background queue (app/jobs.py) waiting, running and given
+    up, by status; empty before the queue's tables exist."""
+    if not db.query_value("SELECT to_regclass('procrastinate_jobs') IS NOT NULL"):
+        return {}
+    rows = db.query("""SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs
+                       WHERE status IN ('todo', 'doing', 'failed') GROUP BY status""")
+    return {row["status"]: row["n"] for row in rows}
+
+
+def replica_lag() -> list[dict]:
+    """Each streaming replica's replay lag in seconds, as the primary sees
+    it (empty without replicas)."""
+    return db.query("""SELECT application_name AS replica,
+                              coalesce(extract(epoch FROM replay_lag), 0)::float AS seconds
+                       FROM pg_stat_replication ORDER BY application_name""")

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..forms.cart import CheckoutForm
+from ..metrics import count_checkout
 from ..models import cart as carts
 from ..models import checkout
 
@@ -40,7 +41,9 @@ def place_order():
     try:
         purchase = checkout.place_order(current_user.id, form.idempotency_key.data)
     except checkout.CheckoutFailed as exc:
+        count_checkout(exc.problems)
         return _review_page(exc.problems, 409)
+    count_checkout(replayed=purchase["replayed"])
     if purchase["replayed"]:
         flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
               "info")
