@@ -45,12 +45,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     login_manager.user_loader(load_session_user)
 
-    from . import assets, errors, jobs, templating
+    from . import assets, errors, templating
 
     errors.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
-    jobs.init_app(app)
     app.url_map.converters["id"] = IdConverter  # <id:name>: a database id, see ids.py
     register_blueprints(app)
 

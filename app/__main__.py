@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app, embedded
 from .config import INSTANCE_PATH
@@ -28,10 +28,23 @@ def db_stop_command() -> None:
     click.echo(embedded.stop(INSTANCE_PATH))
 
 
+@click.command("worker")
+@click.option("--concurrency", default=2, show_default=True, help="Jobs run at the same time.")
+@with_appcontext
+def worker_command(concurrency: int) -> None:
+    """Run the background worker (email copies of notices, periodic jobs)."""
+    # Imported here, not by create_app: procrastinate and psycopg 3 add 14 MB
+    # to a process, and web workers never run jobs.
+    from .jobs import worker_command as run_worker
+
+    click.get_current_context().invoke(run_worker, concurrency=concurrency)
+
+
 # Commands of the group itself (db-stop) run without building the app, so
 # stopping never starts the server first.
 cli = FlaskGroup(create_app=load_app, help=__doc__)
 cli.add_command(db_stop_command)
+cli.add_command(worker_command)
 
 
 @cli.command("make-operator")

@@ -36,6 +36,7 @@ import time
 
 from flask import current_app, g, make_response, request, session
 from flask_caching import Cache
+from flask_caching.backends.simplecache import SimpleCache
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -60,15 +61,38 @@ def init_app(app) -> None:
         settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
                     "CACHE_KEY_PREFIX": app.config["CACHE_KEY_PREFIX"]}
     else:
-        settings = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": app.config["CACHE_MAX_ENTRIES"]}
+        settings = {"CACHE_TYPE": "app.cache.ProcessCache",
+                    "CACHE_THRESHOLD": app.config["CACHE_MAX_ENTRIES"]}
     cache.init_app(app, config={**settings, "CACHE_DEFAULT_TIMEOUT": seconds})
-    # Registered before flask-compress so that it runs after it (Flask runs
-    # after_request functions in reverse): the stored page is compressed.
-    app.after_request(_store_page)
+    # Registered before flask-compress so that they run after it (Flask runs
+    # after_request functions in reverse): the stored page is compressed,
+    # and whatever is not public by then is private.
     app.after_request(_private_by_default)
+    app.after_request(_store_page)
     app.after_request(_note_own_write)
     app.before_request(_serve_page)
     app.jinja_env.globals.update(csrf_token=_csrf_token, shared_fragment=shared_fragment)
+
+
+class _AsIs:
+    """A serializer that keeps values as they are."""
+
+    @staticmethod
+    def dumps(value):
+        return value
+
+    @staticmethod
+    def loads(value):
+        return value
+
+
+class ProcessCache(SimpleCache):
+    """The per-process cache: Flask-Caching's SimpleCache (bounded, with
+    expiry) minus its pickling, so a hit is a dict lookup. Safe because
+    nothing changes a value after caching it: rows, HTML and page bytes are
+    only read."""
+
+    serializer = _AsIs()
 
 
 def _enabled() -> bool:
@@ -206,9 +230,7 @@ def _serve_page():
 
 
 def _public(response, created: float):
-    seconds = current_app.config["CATALOG_CACHE_SECONDS"]
-    response.cache_control.public = True
-    response.cache_control.max_age = seconds
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['CATALOG_CACHE_SECONDS']}"
     response.last_modified = created
     response.vary.update(("Cookie", "Accept-Encoding"))
     return response.make_conditional(request)

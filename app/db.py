@@ -194,19 +194,22 @@ def execute(statement, params=()) -> int:
         return cur.rowcount
 
 
-def count_about(statement, params=(), exact_up_to: int = 1000) -> tuple[int, bool]:
+def count_about(statement, params=(), exact_up_to: int = 1000, max_cost: float = 1000.0) -> tuple[int, bool]:
     """How many rows `statement` (a SELECT without ORDER BY or LIMIT) returns:
-    (n, True) when there are at most `exact_up_to`, else (an estimate, False).
+    (n, True) when counted, else (an estimate, False).
 
     A list can then say "of about 12,400" without a COUNT(*) over a big
     match: the planner's estimate costs one EXPLAIN, and only a small
-    estimate is checked by counting, at most exact_up_to + 1 rows. An
-    estimate that is too low is caught by that bounded count; one that is
-    too high is only an "about" (lists learn the real end on their last page)."""
+    estimate that the planner finds cheap to check (plan cost up to
+    `max_cost`: a rare word's index entries, not a common word's thousands
+    of rows filtered by price) is counted, at most exact_up_to + 1 rows. An
+    estimate that is too high is only an "about", and lists learn the real
+    end on their last page."""
     with connection().cursor() as cur:
         cur.execute(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(_composable(statement)), params)
-        estimate = int(cur.fetchone()[0][0]["Plan"]["Plan Rows"])
-        if estimate > exact_up_to:
+        plan = cur.fetchone()[0][0]["Plan"]
+        estimate = int(plan["Plan Rows"])
+        if estimate > exact_up_to or plan["Total Cost"] > max_cost:
             return estimate, False
         cur.execute(sql.SQL("SELECT count(*) FROM ({} LIMIT {}) counted").format(
             _composable(statement), sql.Literal(exact_up_to + 1)), params)

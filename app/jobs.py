@@ -174,6 +174,3 @@ def worker_command(concurrency: int) -> None:
         # failed ones stay in procrastinate_jobs for a look.
         queue.run_worker(concurrency=concurrency, delete_jobs="successful")
 
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(worker_command)

@@ -12,8 +12,15 @@ import pytest
 from app import create_app
 from app.cache import cache
 from tests.conftest import SoukClient
-from tests.support import count_statements
-from tests.support import log_in as login
+from tests.support import count_statements, log_in
+
+
+def login(client, user):
+    """Log in, then drop the skip-the-cache mark the log-in POST left (see
+    app/cache.py), so the next pages use the cache as any later page would."""
+    log_in(client, user)
+    with client.session_transaction() as session:
+        session.pop("cache_skip_until", None)
 
 BOUND = 1  # seconds: CATALOG_CACHE_SECONDS of the app under test
 
@@ -90,6 +97,7 @@ def test_a_guest_page_is_served_from_the_cache_with_validators(cached_app, teapo
     statements = count_statements(monkeypatch)
     first = guest.get(teapot["pages"][-1])
     assert first.status_code == 200 and statements
+    assert first.headers["Cache-Control"] == f"public, max-age={BOUND}"
     statements.clear()
     again = guest.get(teapot["pages"][-1])
     assert again.get_data() == first.get_data() and statements == []  # no SQL at all
@@ -216,3 +224,37 @@ def test_nodes_share_one_redis_cache(database, teapot, monkeypatch):
     assert second.get_data() == first.get_data() and statements == []
     with node_a.app_context():
         cache.clear()
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_shared_fragment_carries_each_viewers_own_csrf_token(cached_app, teapot, make_user):
+    clients = []
+    for name in ("Ada", "Bo"):
+        client = cached_app.test_client()
+        login(client, make_user(first_name=name))
+        clients.append(client)
+    pages = [client.get("/c/kitchen").get_data(as_text=True) for client in clients]  # the second from cache
+    assert pages[0].count('action="/cart/add"') == pages[1].count('action="/cart/add"') == 1
+    tokens = [_token(page.split('action="/cart/add"')[1]) for page in pages]
+    assert tokens[0] != tokens[1]
+    for client, token in zip(clients, tokens, strict=True):
+        form = {"csrf_token": token, "offer_id": teapot["offer_id"], "quantity": "1", "next": "/c/kitchen"}
+        response = client.post("/cart/add", csrf=False, data=form)
+        assert response.status_code == 302 and "Cart (1)" in client.get("/c/kitchen").get_data(as_text=True)
+
+
+def test_a_seller_never_gets_a_fragment_made_for_others(cached_app, teapot, make_user):
+    shopper = cached_app.test_client()
+    login(shopper, make_user())
+    assert 'action="/cart/add"' in shopper.get("/c/kitchen").get_data(as_text=True)  # cached for others
+    seller = cached_app.test_client()
+    with cached_app.app_context():
+        from app.models import user as users
+
+        owner = users.get_user(teapot["seller_id"])
+    login(seller, owner)
+    html = seller.get("/c/kitchen").get_data(as_text=True)
+    assert "Blue Teapot" in html and 'action="/cart/add"' not in html  # their own offer is not buyable

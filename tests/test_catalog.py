@@ -177,7 +177,7 @@ def test_pagination_is_stable_and_complete(app, client, make_user):
     assert 'rel="next" href="/c/books?sort=newest&amp;page=2"' in first and 'rel="prev"' not in first
     last = client.get("/c/books?sort=newest&page=3").get_data(as_text=True)
     assert 'rel="prev"' in last and 'rel="next"' not in last
-    beyond = client.get("/c/books?page=40")
+    beyond = client.get("/c/books?page=5")
     assert beyond.status_code == 200 and "no more products" in beyond.get_data(as_text=True)
 
 

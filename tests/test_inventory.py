@@ -78,6 +78,10 @@ def test_inventory_is_paginated(app, user_client):
     assert len(offer_ids(first)) == 20 and len(offer_ids(second)) == 3
     assert set(offer_ids(first)).isdisjoint(offer_ids(second))
     assert 'rel="next" href="/sell/inventory?page=2"' in first
+    assert "1–20 of 23" in first and "21–23 of 23" in second  # counted: a seller's offers, index only
+    assert 'aria-label="Page 2">2</a>' in first
+    searched = client.get("/sell/inventory?q=item").get_data(as_text=True)
+    assert "1–20 of 23" in searched
 
 
 def test_change_price_and_stock_inline(app, stock):

@@ -48,8 +48,8 @@ def test_a_long_list_says_about_how_much_without_counting_it(client, books, monk
     html = text(client.get("/c/gadgets"))
     assert re.search(r"1–20 of about 1,[45]\d0<", html), html.split('class="count"')[1][:60]
     assert not any("count(" in str(statement) for statement in statements)  # the estimate: no COUNT
-    assert 'aria-label="Page 50">50</a>' in html  # the last page a list reaches (1,000 products)
-    assert 'aria-label="Page 51"' not in html and "…" in html
+    assert 'aria-label="Page 10">10</a>' in html  # the last page a list reaches (200 products)
+    assert 'aria-label="Page 11"' not in html and "…" in html
 
 
 def test_a_page_knows_the_exact_end_when_it_sees_it():
@@ -122,3 +122,10 @@ def test_renamed_products_add_their_words(app, client, make_user):
         db.execute("UPDATE products SET name = 'Watering Bucket' WHERE id = %s", (product_id,))
         assert db.query_value("SELECT count(*) FROM search_words WHERE word IN ('watering', 'bucket')") == 2
     assert "Showing results for “<strong>watering</strong>”" in text(client.get("/search?q=waterin"))
+
+
+def test_the_api_serves_the_same_bounded_depth(client, books):
+    last = client.get("/api/v1/products?category=gadgets&per_page=100&page=2").get_json()
+    assert len(last["items"]) == 100 and last["has_next"] is False and last["next"] is None
+    deep = client.get("/api/v1/products?category=gadgets&per_page=100&page=3")
+    assert deep.status_code == 200 and deep.get_json()["items"] == []

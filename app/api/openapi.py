@@ -5,7 +5,7 @@ schemathesis tests fuzz the API from this document and check that every
 answer matches it."""
 from ..forms.fields import MAX_QUERY
 from ..ids import MAX_ID
-from ..models.product import SORTS
+from ..models.product import MAX_RESULTS, SORTS
 from ..pagination import MAX_PAGE
 from .validation import (
     DEFAULT_PER_PAGE,
@@ -206,6 +206,9 @@ PATHS = {
                       **_AUTHED_ERRORS}}},
     "/products": {"get": {
         "summary": "Products, searched, filtered, sorted and paginated.", "security": [],
+        "description": f"A list serves its first {MAX_RESULTS} products (page x per_page): the page "
+                       "holding the last of them has no next, and pages past it are empty. Narrow "
+                       "the list with q or the filters to reach others.",
         "parameters": _page_params(DEFAULT_PER_PAGE) + _PRODUCT_FILTERS,
         "responses": {"200": _json(_ref("ProductList"), "One page of products."),
                       "400": _error("A query parameter is not valid (see error.fields)."),

@@ -39,9 +39,12 @@ def list_products():
     sort = validation.choice_arg(request.args, "sort", products.SORTS, "relevance")
     filters = _product_filters(request.args)
     # A search made only of punctuation has no keywords: it matches nothing.
+    # A page past the first MAX_RESULTS products is empty, as past the end:
+    # each page costs the scan of every row before it.
     searched_nothing = bool(request.args.get("q", "").strip()) and not filters.keywords
-    rows = [] if searched_nothing else products.list_products(filters, sort, number, per_page)
-    page = paginate(rows, number, per_page)
+    too_deep = not products.within_reach(number, per_page)
+    rows = [] if searched_nothing or too_deep else products.list_products(filters, sort, number, per_page)
+    page = paginate(rows, number, per_page, max_items=products.MAX_RESULTS)
     stock = offers.stock_by_product([row["id"] for row in page.items]) if page.items else {}
     return jsonify({"items": [serialize.product_item(row, stock[row["id"]]) for row in page.items],
                     **serialize.page_meta(page, keep=PRODUCT_LIST_ARGS)})

@@ -113,6 +113,21 @@ def inventory(seller_id: int, name_words: tuple[str, ...], page: int, per_page: 
          "limit": per_page + 1, "offset": (page - 1) * per_page})
 
 
+def count_inventory(seller_id: int, name_words: tuple[str, ...]) -> tuple[int, bool]:
+    """How many offers inventory() pages through: (n, True) counted, or
+    (an estimate, False) when counting would cost much (see db.count_about).
+    All of a seller's offers are counted up to 20,000 (an index-only scan of
+    offers_seller, about a millisecond for 10,000); a name search only when
+    the planner finds it cheap, since each offer's product name is a heap read."""
+    if not name_words:
+        return db.count_about("SELECT 1 FROM offers o WHERE o.seller_id = %s", (seller_id,),
+                              exact_up_to=20_000, max_cost=5_000)
+    return db.count_about(
+        """SELECT 1 FROM offers o JOIN products p ON p.id = o.product_id
+           WHERE o.seller_id = %s AND p.search_vector @@ to_tsquery('english', %s)""",
+        (seller_id, product.name_prefix_tsquery(name_words)))
+
+
 def active_offers_of_seller(seller_id: int, page: int, per_page: int) -> list[dict]:
     """One page of what a seller offers now, newest first, for their public
     page. Returns up to per_page + 1 rows."""

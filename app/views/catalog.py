@@ -74,10 +74,13 @@ def _better_spelling(filters: products.Filters, sort: str, page):
     return page, words if more else None, None
 
 
+def _rows_and_count(filters: products.Filters, sort: str, number: int) -> tuple[list, tuple[int, bool]]:
+    return products.list_products(filters, sort, number, PER_PAGE), products.count_products(filters)
+
+
 def _page_of(filters: products.Filters, sort: str, number: int):
     """One page of a product list with its count, from the cache when fresh."""
-    rows = remember("list_products", products.list_products, filters, sort, number, PER_PAGE)
-    count = remember("count_products", products.count_products, filters)
+    rows, count = remember("product_list", _rows_and_count, filters, sort, number)
     return paginate(rows, number, PER_PAGE, count, products.MAX_RESULTS)
 
 

@@ -68,8 +68,12 @@ def index():
     number, search = page_arg(), search_arg()
     words = products.keywords(search)
     # A search made only of punctuation has no words: it matches nothing.
-    rows = [] if search and not words else offers.inventory(current_user.id, words, number, PER_PAGE)
-    return render_template("sell/inventory/index.html", page=paginate(rows, number, PER_PAGE), search=search)
+    if search and not words:
+        page = paginate([], number, PER_PAGE, (0, True))
+    else:
+        page = paginate(offers.inventory(current_user.id, words, number, PER_PAGE), number, PER_PAGE,
+                        offers.count_inventory(current_user.id, words))
+    return render_template("sell/inventory/index.html", page=page, search=search)
 
 
 def _offer_or_404(offer_id: int) -> dict:
