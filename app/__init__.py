@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from .views.account import reviews as account_reviews
     from .views.ops import audit as ops_audit
     from .views.ops import categories as ops_categories
+    from .views.ops import charts as ops_charts
     from .views.ops import dashboard as ops_dashboard
     from .views.ops import orders as ops_orders
     from .views.ops import products as ops_products
@@ -113,3 +114,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_orders.bp)          # /ops/orders
     app.register_blueprint(ops_sales.bp)           # /ops/sales
     app.register_blueprint(ops_audit.bp)           # /ops/audit
+    app.register_blueprint(ops_charts.bp)          # /ops/charts
