@@ -29,7 +29,7 @@ from journey import CHROMIUM, CHROMIUM_ARGS, serve_prod
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs/screenshots"
 VIEWPORTS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 800}}
-SHOTS = ("home", "product", "cart", "inventory")
+SHOTS = ("home", "category", "product", "cart", "inventory")
 
 
 def demo_ids(email: str) -> dict:

@@ -96,3 +96,18 @@ def test_every_page_fits_a_360_px_phone(page, live_server, shop):
         if (header := page.evaluate("document.querySelector('header').offsetHeight")) > 150:
             problems.append(f"{path} has a header {header} px tall")
     assert not problems, "\n".join(problems)
+
+
+def test_filters_fold_on_a_phone_and_stay_open_on_a_desktop(page, live_server, make_offer):
+    make_offer(name="Copper casserole", category="Kitchen")
+    price_field = page.locator("#price_min")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/c/kitchen")
+    assert not price_field.is_visible()
+    page.click("summary:has-text('Filters and sort')")  # no script: <details>
+    assert price_field.is_visible()
+    page.goto(f"{live_server}/c/kitchen?price_min=5")  # filters in use: open
+    assert price_field.is_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/c/kitchen")
+    assert price_field.is_visible() and not page.locator("summary").is_visible()
