@@ -68,7 +68,20 @@ def register_blueprints(app: Flask) -> None:
     """Every area of the site, one line each; README's table maps each URL
     prefix to its module, models and templates."""
     from . import api
-    from .views import auth, cart, catalog, checkout, inbox, main, metrics, purchases, reviews, users
+    from .views import (
+        auth,
+        cart,
+        catalog,
+        checkout,
+        inbox,
+        main,
+        metrics,
+        offline,
+        photos,
+        purchases,
+        reviews,
+        users,
+    )
     from .views.account import analytics as account_analytics
     from .views.account import profile as account_profile
     from .views.account import reviews as account_reviews
@@ -97,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout.bp)            # /checkout
     app.register_blueprint(purchases.bp)           # /purchases
     app.register_blueprint(inbox.bp)               # /inbox
+    app.register_blueprint(photos.bp)              # /photos
+    app.register_blueprint(offline.bp)             # /offline, /sw.js (the service worker's scope: /)
     app.register_blueprint(account_profile.bp)     # /account
     app.register_blueprint(account_analytics.bp)   # /account/analytics
     app.register_blueprint(account_reviews.bp)     # /account/reviews

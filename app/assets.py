@@ -45,7 +45,7 @@ def init_app(app) -> None:
     def static(filename: str):
         css = stylesheets.get(filename)
         if css is None:
-            return send_static_file(filename)
+            return send_static_file(filename=filename)  # Flask passes it by keyword
         return send_file(BytesIO(css), mimetype="text/css", etag=versions[filename], conditional=True,
                          max_age=app.get_send_file_max_age(filename))
 

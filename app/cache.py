@@ -40,6 +40,8 @@ from flask_caching.backends.simplecache import SimpleCache
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from .templating import save_data
+
 cache = Cache()
 log = logging.getLogger(__name__)
 _MISSING = object()
@@ -168,7 +170,7 @@ def shared_fragment(*key, caller):
     if not _enabled() or _skipping():
         return caller()
     nested = g.get("rendering_shared_fragment", False)  # inside another: it puts the token in
-    cache_key = f"fragment:{_digest((key, request.full_path))}"
+    cache_key = f"fragment:{_digest((key, request.full_path, save_data()))}"
     html = _get(cache_key)
     if html is None:
         g.rendering_shared_fragment = True
@@ -211,7 +213,7 @@ def _encoding() -> str:
 
 
 def _page_key() -> str:
-    return f"page:{_encoding()}:{bool(request.headers.get('Save-Data'))}:{_digest(request.full_path)}"
+    return f"page:{_encoding()}:{save_data()}:{_digest(request.full_path)}"
 
 
 def _serve_page():

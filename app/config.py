@@ -36,7 +36,7 @@ def load(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "COMPRESS_MIMETYPES": [
-            "text/html", "text/css", "application/json", "image/svg+xml", "text/plain",
+            "text/html", "text/css", "text/javascript", "application/json", "image/svg+xml", "text/plain",
         ],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],  # static files

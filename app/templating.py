@@ -40,8 +40,14 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def save_data() -> bool:
+    """The browser asks for fewer bytes (`Save-Data: on`): lists leave their
+    thumbnails out. Part of every cache key of a page or fragment."""
+    return request.headers.get("Save-Data", "").strip().lower() == "on"
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(money=money, when=when, day=day)
-    app.jinja_env.globals.update(url_with=url_with)
+    app.jinja_env.globals.update(url_with=url_with, save_data=save_data)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -26,7 +26,7 @@ def test_stylesheet_is_versioned_and_cached_for_a_year(client):
     # The same for every visitor: a changed session cookie must not make
     # browsers fetch it again.
     assert "cookie" not in response.headers.get("Vary", "").lower()
-    assert len(response.get_data()) < 1500
+    assert len(response.get_data()) < 2048  # small: one round trip on a slow phone
     for stale in ("/static/style.css?v=0000000000", "/static/style.css"):
         assert YEAR not in client.get(stale).headers["Cache-Control"]
 
@@ -49,7 +49,7 @@ def page_html(client, path: str) -> str:
     return client.get(path).get_data(as_text=True)
 
 
-def test_journey_pages_have_no_scripts_fonts_or_other_sites(app, user_client, make_offer):
+def test_journey_pages_have_one_small_script_no_fonts_or_other_sites(app, user_client, make_offer):
     shopper_client, _ = user_client(balance="100")
     offer = make_offer(name="Copper kettle", price="12.00")
     shopper_client.post("/cart/add", data={"offer_id": offer["offer_id"], "quantity": "1"})
@@ -57,7 +57,12 @@ def test_journey_pages_have_no_scripts_fonts_or_other_sites(app, user_client, ma
              ("/", "/search?q=kettle", f"/products/{offer['product_id']}", "/cart", "/checkout")]
     pages.append(page_html(app.test_client(), "/auth/login"))
     for html in pages:
-        assert "<script" not in html and "<img" not in html and "style=" not in html
+        # One script, our own and versioned (no inline code: the CSP forbids it); photos only our own.
+        version = re.search(r"app\.js\?v=([0-9a-f]{10})", html).group(1)
+        assert re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S) == [
+            (f' src="/static/app.js?v={version}" defer', "")]
+        assert all(src.startswith("/photos/") for src in re.findall(r'<img[^>]* src="([^"]*)"', html))
+        assert "style=" not in html
         assert not re.search(r'(src|href|action)="(https?:)?//', html)
     css = app.test_client().get("/static/style.css").get_data(as_text=True)
     assert "@font-face" not in css and "@import" not in css and "url(" not in css

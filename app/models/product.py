@@ -30,12 +30,15 @@ MAX_KEYWORDS = 8
 MAX_RESULTS = 200
 _WORD = re.compile(r"[^\W_]+")
 
-# One list row: the product, its category and its cheapest buyable offer
-# (found through offers_product_price, one short index scan per row).
+# One list row: the product, its category, its cheapest buyable offer
+# (found through offers_product_price, one short index scan per row) and
+# the hash of its first photo (the key of product_photos).
 _ROWS = """
 SELECT p.id, p.name, p.min_price, p.seller_count, p.rating_avg, p.rating_count,
        c.name AS category_name, c.slug AS category_slug,
-       cheapest.id AS cheapest_offer_id, cheapest.seller_id AS cheapest_seller_id
+       cheapest.id AS cheapest_offer_id, cheapest.seller_id AS cheapest_seller_id,
+       (SELECT ph.sha256 FROM product_photos pp JOIN photos ph ON ph.id = pp.photo_id
+        WHERE pp.product_id = p.id AND pp.position = 1) AS photo
 FROM ({page}) page
 JOIN products p ON p.id = page.id
 JOIN categories c ON c.id = p.category_id
@@ -126,7 +129,8 @@ def list_products(filters: Filters, sort: str, page: int, per_page: int) -> list
 
     Each row: id, name, min_price (None = unavailable), seller_count,
     rating_avg, rating_count, category_name, category_slug, and the cheapest
-    buyable offer's cheapest_offer_id and cheapest_seller_id (or None)."""
+    buyable offer's cheapest_offer_id and cheapest_seller_id (or None), and
+    photo: the sha256 of its first photo (or None)."""
     where, params = _where(filters)
     params.update(limit=per_page + 1, offset=(page - 1) * per_page)
     if sort == "relevance" and filters.keywords:

@@ -19,7 +19,7 @@ def recommendations(user_id: int, limit: int = SHOWN) -> dict:
 
     Products have the columns of the catalog's list rows (id, name, min_price,
     seller_count, rating_avg, rating_count, category_name, category_slug,
-    cheapest_offer_id, cheapest_seller_id), where the price and offer are the
+    cheapest_offer_id, cheapest_seller_id, photo), where the price and offer are the
     cheapest in stock not sold by the user, plus units_sold and weight (units
     the user bought in its category). "personal" is true when the user has
     bought anything, so the list is theirs rather than the plain best sellers."""
@@ -40,7 +40,9 @@ def recommendations(user_id: int, limit: int = SHOWN) -> dict:
            SELECT t.id, t.name, cheapest.price AS min_price, t.seller_count, t.rating_avg, t.rating_count,
                   c.name AS category_name, c.slug AS category_slug, cheapest.id AS cheapest_offer_id,
                   cheapest.seller_id AS cheapest_seller_id, t.units_sold,
-                  coalesce(taste.weight, 0) AS weight, EXISTS (SELECT 1 FROM bought) AS personal
+                  coalesce(taste.weight, 0) AS weight, EXISTS (SELECT 1 FROM bought) AS personal,
+                  (SELECT ph.sha256 FROM product_photos pp JOIN photos ph ON ph.id = pp.photo_id
+                   WHERE pp.product_id = t.id AND pp.position = 1) AS photo
            FROM candidates t
            JOIN categories c ON c.id = t.category_id
            LEFT JOIN taste ON taste.category_id = t.category_id

@@ -11,6 +11,7 @@ from ..forms.catalog import FiltersForm, ProductForm, category_choices, category
 from ..forms.fields import MAX_QUERY
 from ..models import category as categories
 from ..models import offer as offers
+from ..models import photo as photos
 from ..models import product as products
 from ..models import search_words
 from ..pagination import page_arg, paginate
@@ -123,7 +124,7 @@ def product_context(product: dict) -> dict:
     number = page_arg("offers_page")
     rows = remember("offers_for_product", offers.offers_for_product, product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
-            "reviews": product_reviews(product["id"])}
+            "photos": photos.product_photos(product["id"]), "reviews": product_reviews(product["id"])}
 
 
 @bp.route("/products/<id:product_id>")

@@ -115,6 +115,14 @@ INVARIANTS = [
     ("carts", "nobody has their own offer in their cart", """
         SELECT 'cart of user ' || c.user_id || ' offer ' || c.offer_id FROM cart_items c
         JOIN offers f ON f.id = c.offer_id WHERE f.seller_id = c.user_id"""),
+    ("photo content hash", "a photo's key is the SHA-256 of its files (app.images.content_hash)", """
+        SELECT 'photo ' || id FROM photos
+        WHERE sha256 <> encode(sha256(int8send(length(thumb)) || thumb || int8send(length(thumb2x)) || thumb2x
+                                      || int8send(length(medium)) || medium
+                                      || int8send(length(medium2x)) || medium2x), 'hex')"""),
+    ("photo positions", "a product's photos are at positions 1..n, without gaps", """
+        SELECT 'product ' || product_id FROM product_photos
+        GROUP BY product_id HAVING max(position) <> count(*)"""),
 ]
 
 # Invariants of tables that later migrations added: checked where they exist.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .counts import Counts
-from .plan_catalog import plan_offers, plan_products, plan_users
+from .plan_catalog import plan_offers, plan_photos, plan_products, plan_users
 from .plan_ledger import plan_ledger
 from .plan_orders import plan_lines, plan_orders
 from .plan_reviews import plan_reviews, star_totals
@@ -38,6 +38,8 @@ class Plan:
     reviews: dict
     seller_reviews: dict
     seller_sales: dict
+    photos: dict
+    product_photos: dict
     ledger_rng: np.random.Generator
     _ledger: dict | None = None
 
@@ -74,12 +76,13 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     seller_reviews = plan_reviews(rng(), now, counts.seller_reviews, orders["buyer"], orders["seller"],
                                   orders["created"], seller_tilt, "seller reviews", "seller")
     ledger_rng = rng()
+    photos, product_photos = plan_photos(rng(), counts, products)
     _summarise(counts, users, products, offers, lines, reviews, seller_reviews)
     return Plan(counts=counts, seed=seed, now=now, pools=pools, password_hash=password_hash(seed),
                 users=users, products=products, offers=offers, lines=lines, orders=orders,
                 purchases=purchases, sales=sales, sale_buyers=sale_buyers, carts=carts, reviews=reviews,
                 seller_reviews=seller_reviews, seller_sales=_seller_sales(products, offers, lines),
-                ledger_rng=ledger_rng)
+                photos=photos, product_photos=product_photos, ledger_rng=ledger_rng)
 
 
 def _seller_sales(products: dict, offers: dict, lines: dict) -> dict:

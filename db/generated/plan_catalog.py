@@ -3,11 +3,15 @@
 Users sign up over three years (ids in sign-up order); about a third of them
 sell. Products belong to a category; offers are skewed like a real market:
 a few products have many sellers, most have one to three, busy sellers have
-many offers, and a seller never offers the same product twice.
+many offers, and a seller never offers the same product twice. Every
+product has a photo from a small pool of its category's pictures.
 """
 import numpy as np
 
+from app.images import content_hash
+
 from .counts import Counts
+from .pictures import PER_CATEGORY, category_pool
 from .pools import Pools
 from .sampling import DAY, HOUR, distinct_per_group, later, spread, weighted_choice
 from .words import CATEGORIES, DEMO_PEOPLE
@@ -108,3 +112,12 @@ def _offer_prices(rng, base: np.ndarray) -> np.ndarray:
     endings = np.array([99, 95, 49, 0])[weighted_choice(rng, np.array([6.0, 2.0, 1.5, 1.0]), len(base))]
     cents = euros * 100 + endings
     return np.where(cents > 0, cents, 99)
+
+
+def plan_photos(rng, counts: Counts, products: dict) -> tuple[dict, dict]:
+    """The photo pool (pictures.PER_CATEGORY drawn per category) and one
+    photo for every product, from its category's pool: (photos, product_photos)."""
+    pool = category_pool(int(rng.integers(1 << 62)), counts.categories)
+    choice = products["category"] * PER_CATEGORY + rng.integers(0, PER_CATEGORY, counts.products)
+    photos = {"sizes": pool, "hash": [content_hash(sizes) for sizes in pool]}
+    return photos, {"product": np.arange(counts.products), "photo": choice}

@@ -8,7 +8,7 @@ not need it, a reader of the CSV files may); TABLE_ORDER is read from it.
 """
 from .columns import Table
 from .plan import Plan
-from .tables_catalog import categories, offers, products, users
+from .tables_catalog import categories, offers, photos, product_photos, products, users
 from .tables_ledger import ledger_entries
 from .tables_orders import order_lines, orders, purchases, seller_product_sales
 from .tables_reviews import reviews
@@ -19,6 +19,8 @@ TABLES = {
     "users": users,
     "products": products,
     "offers": offers,
+    "photos": photos,
+    "product_photos": product_photos,
     "cart_items": cart_items,
     "flash_sales": flash_sales,
     "flash_sale_buyers": flash_sale_buyers,

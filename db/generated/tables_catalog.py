@@ -1,11 +1,14 @@
-"""The CSV form of the catalog tables: categories, users, products and
-offers (planned in plan_catalog.py). Text is composed from pools and quoted;
+"""The CSV form of the catalog tables: categories, users, products,
+offers and photos (planned in plan_catalog.py). Text is composed from pools and quoted;
 none of it contains a double quote."""
 import numpy as np
 
+from app.images import VARIANTS
+
 from . import csvbytes as cb
-from .columns import Table, flag, flat, histogram, ids, ints, money, quoted, ref, times
+from .columns import Column, Table, flag, flat, histogram, ids, ints, money, quoted, ref, times
 from .plan import Plan
+from .sampling import DAY
 from .words import CATEGORIES, CLOSINGS, DEMO_PEOPLE
 
 
@@ -120,4 +123,30 @@ def offers(plan: Plan, table: str) -> Table:
         ("updated_at", times(offers["updated"])),
         # What the seller wants; `active` adds moderation (0110_operator).
         ("listed", flag(offers["active"])),
+    ])
+
+
+def photos(plan: Plan, table: str) -> Table:
+    """The pool of pictures (a few per category); the files as bytea in hex."""
+    pool = plan.photos["sizes"]
+    columns = [("id", ids), ("sha256", _pool_column(plan.photos["hash"])),
+               ("width", _pool_column([sizes.width for sizes in pool])),
+               ("height", _pool_column([sizes.height for sizes in pool]))]
+    columns += [(name, _pool_column(["\\x" + sizes.files[name].hex() for sizes in pool]))
+                for name in VARIANTS]
+    columns.append(("created_at", times(np.full(len(pool), plan.now - DAY))))
+    return Table(table, len(pool), columns)
+
+
+def _pool_column(values: list) -> Column:
+    pool = cb.Pool(values)
+    return lambda part: cb.pooled(pool, np.arange(part.start, part.stop))
+
+
+def product_photos(plan: Plan, table: str) -> Table:
+    """One photo per product, first in its list."""
+    chosen = plan.product_photos
+    return Table(table, len(chosen["product"]), [
+        ("product_id", ref(chosen["product"])),
+        ("position", lambda part: cb.const(part.stop - part.start, "1")), ("photo_id", ref(chosen["photo"])),
     ])

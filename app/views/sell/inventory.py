@@ -9,6 +9,7 @@ from ...forms.fields import MAX_QUERY, clean_text
 from ...forms.sell import NewProductForm, OfferEditForm, OfferForm
 from ...models import category as categories
 from ...models import offer as offers
+from ...models import photo as photos
 from ...models import product as products
 from ...pagination import MAX_PAGE, is_small_int, page_arg, paginate
 from ..helpers import refuse_if_suspended, search_arg
@@ -59,7 +60,8 @@ def sell_like_this(product_id: int):
         created = offers.save_offer(current_user.id, product_id, form.price.amount, form.quantity.number)
         flash("You now sell this product." if created else "Your offer is updated.", "success")
         return redirect(url_for("catalog.product", product_id=product_id))
-    return render_template("sell/inventory/sell.html", form=form, product=product, mine=mine), \
+    return render_template("sell/inventory/sell.html", form=form, product=product, mine=mine,
+                           photos=photos.product_photos(product_id)), \
         400 if form.errors else 200
 
 
