@@ -10,6 +10,7 @@ what the window shows as docs/screenshots/NAME-phone.png and NAME-desktop.png
 
     .venv/bin/python bench/screenshots.py                  # serves the app's database with gunicorn itself
     .venv/bin/python bench/screenshots.py --widths-only    # print widths, save nothing
+    .venv/bin/python bench/screenshots.py --widths-only --phone 320
     .venv/bin/python bench/screenshots.py --url http://127.0.0.1:5000
     npm install --prefix /tmp/axe axe-core && \
     .venv/bin/python bench/screenshots.py --widths-only --axe /tmp/axe/node_modules/axe-core/axe.min.js
@@ -120,10 +121,12 @@ def main() -> None:
     parser.add_argument("--email", default="alice@example.com")
     parser.add_argument("--password", default="souk-demo")
     parser.add_argument("--widths-only", action="store_true", help="print widths, save no screenshots")
+    parser.add_argument("--phone", type=int, default=375, metavar="PX", help="phone width (default 375)")
     parser.add_argument("--axe", metavar="AXE_MIN_JS", help="run axe-core from this file on every page")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    VIEWPORTS["phone"]["width"] = args.phone
     ids = demo_ids(args.email)
     pages = page_list(ids)
     server, base = (None, args.url.rstrip("/")) if args.url else serve_prod()
