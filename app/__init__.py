@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
         reviews,
         users,
     )
+    from .views.account import addresses as account_addresses
     from .views.account import analytics as account_analytics
     from .views.account import profile as account_profile
     from .views.account import reviews as account_reviews
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from .views.sell import orders as sell_orders
     from .views.sell import reviews as sell_reviews
     from .views.sell import sales as sell_sales
+    from .views.sell import shipping as sell_shipping
 
     app.register_blueprint(main.bp)                # /, /healthz
     app.register_blueprint(metrics.bp)             # /metrics (monitoring only)
@@ -113,11 +115,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(photos.bp)              # /photos
     app.register_blueprint(offline.bp)             # /offline, /sw.js (the service worker's scope: /)
     app.register_blueprint(account_profile.bp)     # /account
+    app.register_blueprint(account_addresses.bp)   # /account/addresses
     app.register_blueprint(account_analytics.bp)   # /account/analytics
     app.register_blueprint(account_reviews.bp)     # /account/reviews
     app.register_blueprint(sell_inventory.bp)      # /sell/inventory
     app.register_blueprint(sell_orders.bp)         # /sell/orders
     app.register_blueprint(sell_sales.bp)          # /sell/sales
+    app.register_blueprint(sell_shipping.bp)       # /sell/shipping
     app.register_blueprint(sell_analytics.bp)      # /sell/analytics
     app.register_blueprint(sell_reviews.bp)        # /sell/reviews
     app.register_blueprint(api.bp)                 # /api/v1

@@ -2,6 +2,7 @@
 import ipaddress
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 # instance/ beside app/: the secret key and the embedded server's data.
@@ -20,6 +21,19 @@ def _secret_key(instance_path: Path) -> str:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def _number(name: str, default: str, low: Decimal, high: Decimal) -> Decimal:
+    """A numeric setting from the environment, refused at start when it is
+    not a number from `low` to `high`."""
+    text = os.environ.get(name, default)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not low <= value <= high:
+        raise SystemExit(f"{name} must be a number from {low} to {high}, not {text!r}.")
+    return value
 
 
 def load(instance_path: Path) -> dict:
@@ -60,6 +74,13 @@ def load(instance_path: Path) -> dict:
         # networks, or a request with `Authorization: Bearer <token>`.
         "METRICS_ALLOW": metrics_networks(os.environ.get("SOUK_METRICS_ALLOW", "127.0.0.1,::1")),
         "METRICS_TOKEN": os.environ.get("SOUK_METRICS_TOKEN") or None,
+        # The platform's share of each completed order, in percent of the
+        # money released to the seller (rounded half up to the cent).
+        "COMMISSION_PERCENT": _number("SOUK_COMMISSION_PERCENT", "0", Decimal(0), Decimal(100)),
+        # A shipped order completes by itself this many days after shipping.
+        "AUTO_RELEASE_DAYS": int(_number("SOUK_AUTO_RELEASE_DAYS", "14", Decimal(1), Decimal(365))),
+        # The buyer may ask to return delivered lines for this many days.
+        "RETURN_WINDOW_DAYS": int(_number("SOUK_RETURN_WINDOW_DAYS", "30", Decimal(0), Decimal(365))),
         **mail_settings(),
     }
 

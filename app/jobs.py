@@ -125,6 +125,20 @@ def summarize_platform_days(timestamp: int) -> int:
     return len(platform_days.daily(30))
 
 
+@periodic("*/10 * * * *")
+def release_shipped_orders(timestamp: int) -> int:
+    """Complete the orders shipped SOUK_AUTO_RELEASE_DAYS ago or more that
+    nobody marked delivered, paying their sellers (models/order_state.py);
+    each order in its own transaction, so a run that dies half-way is
+    finished by the next one. Returns how many it completed."""
+    from .models import order_state
+
+    done = order_state.release_due(current_app.config["AUTO_RELEASE_DAYS"])
+    if done:
+        log.info("Auto-release: %s shipped order(s) completed", done)
+    return done
+
+
 # --- the queue's schema and the worker ---------------------------------------
 
 _QUEUE_SQL = resources.files("procrastinate.sql")

@@ -87,8 +87,11 @@ GENERATE = [
     """INSERT INTO purchases (id, buyer_id, total, created_at)
        SELECT o.id, o.buyer_id, t.subtotal, o.created_at
        FROM gen_orders o JOIN gen_totals t ON t.order_id = o.id""",
-    """INSERT INTO orders (id, purchase_id, seller_id, buyer_id, subtotal, created_at, fulfilled_at)
-       SELECT o.id, o.id, o.seller_id, o.buyer_id, t.subtotal, o.created_at, o.created_at + interval '2 days'
+    """INSERT INTO orders (id, purchase_id, seller_id, buyer_id, subtotal, created_at, state, shipped_at,
+                          delivered_at, released_at)
+       SELECT o.id, o.id, o.seller_id, o.buyer_id, t.subtotal, o.created_at, 'delivered',
+              o.created_at + interval '1 day', o.created_at + interval '2 days',
+              o.created_at + interval '2 days'
        FROM gen_orders o JOIN gen_totals t ON t.order_id = o.id""",
     """INSERT INTO order_lines (order_id, offer_id, product_id, quantity, unit_price)
        SELECT order_id, offer_id, product_id, quantity, unit_price FROM gen_lines ORDER BY order_id""",

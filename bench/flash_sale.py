@@ -72,6 +72,8 @@ SEED = [
        FROM generate_series(1, %(buyers)s) g""",
     """INSERT INTO ledger_entries (user_id, kind, amount, balance_after)
        SELECT id, 'topup', balance, balance FROM users WHERE email LIKE %(tag)s || '-buyer-%%'""",
+    """INSERT INTO addresses (user_id, recipient, address, is_default)
+       SELECT id, 'Buyer', '1 Bench Road', true FROM users WHERE email LIKE %(tag)s || '-buyer-%%'""",
     """INSERT INTO cart_items (user_id, offer_id, quantity, price_seen)
        SELECT u.id, o.id, 1, %(sale_price)s FROM users u,
               offers o JOIN products p ON p.id = o.product_id
@@ -251,12 +253,13 @@ def audit(dsn: str, offers: dict[int, int]) -> list[str]:
                        FROM ledger_entries l WHERE l.user_id = u.id)""")
         if cur.fetchone()[0]:
             problems.append("some balances differ from their ledger")
-        cur.execute("""SELECT (SELECT sum(balance) FROM users),
+        # Checkout holds the sellers' money on their orders until delivery.
+        cur.execute("""SELECT (SELECT sum(balance) FROM users) + (SELECT sum(held_amount) FROM orders),
                               (SELECT sum(amount) FROM ledger_entries
                                WHERE kind IN ('topup', 'withdrawal'))""")
         balances, money_in = cur.fetchone()
         if balances != money_in:
-            problems.append(f"money not conserved: balances {balances}, top-ups {money_in}")
+            problems.append(f"money not conserved: balances and held {balances}, top-ups {money_in}")
     return problems
 
 

@@ -89,7 +89,9 @@ def test_openapi_document_is_served_and_valid(client):
     operations = {(op.ok().method.upper(), op.ok().path) for op in loaded.get_all_operations()}
     assert operations == {("POST", "/tokens"), ("DELETE", "/tokens/current"), ("GET", "/products"),
                           ("GET", "/products/{product_id}"), ("POST", "/orders"), ("GET", "/orders"),
-                          ("GET", "/orders/{purchase_id}"), ("GET", "/me"), ("GET", "/openapi.json")}
+                          ("GET", "/orders/{purchase_id}"), ("GET", "/me"), ("GET", "/openapi.json"),
+                          ("POST", "/seller-orders/{order_id}/cancel"),
+                          ("POST", "/seller-orders/{order_id}/returns")}
 
 
 def test_the_validation_above_can_fail():

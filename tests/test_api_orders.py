@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from app import db
+from app.models import address, order_state
 from tests.support import assert_error, auth, value
 
 ORDERS = "/api/v1/orders"
@@ -51,7 +52,10 @@ def test_order_is_placed_and_split_per_seller(app, client, shop):
     by_seller = {o["seller"]["name"]: o for o in body["orders"]}
     assert set(by_seller) == {"Alice Seller", "Bob Vendor"}
     lamp_order = by_seller["Alice Seller"]
-    assert (lamp_order["subtotal"], lamp_order["status"]) == ("25.00", "open")
+    assert (lamp_order["subtotal"], lamp_order["state"], lamp_order["shipping_fee"], lamp_order["total"]) == \
+        ("25.00", "placed", "0.00", "25.00")
+    assert lamp_order["actions"] == ["cancel"] and lamp_order["refunds"] == []
+    assert lamp_order["ship_to"] == "Test User\n1 Test Road" and lamp_order["tracking_number"] is None
     assert [(line["product_name"], line["quantity"], line["unit_price"], line["line_total"])
             for line in lamp_order["lines"]] == [("Desk lamp", 2, "12.50", "25.00")]
     assert value(app, "SELECT quantity FROM offers WHERE id = %s", (shop["lamp"]["offer_id"],)) == 3
@@ -190,7 +194,8 @@ def test_history_is_paginated_newest_first(client, shop):
     first = client.get(f"{ORDERS}?per_page=2", headers=shop["headers"]).get_json()
     assert [item["id"] for item in first["items"]] == [ids[2], ids[1]]
     assert first["items"][0] == {"id": ids[2], "total": "4.25", "created_at": first["items"][0]["created_at"],
-                                 "sellers": "Bob Vendor", "units": 1, "order_count": 1, "fulfilled_count": 0}
+                                 "sellers": "Bob Vendor", "units": 1, "order_count": 1,
+                                 "states": {"placed": 1}}
     second = client.get(first["next"], headers=shop["headers"]).get_json()
     assert [item["id"] for item in second["items"]] == [ids[0]]
     assert (second["has_next"], second["next"]) == (False, None)
@@ -238,3 +243,56 @@ def test_api_errors_are_json_not_html(client, shop):
                      client.delete(f"{ORDERS}/1", headers=shop["headers"])):
         assert response.mimetype == "application/json"
         assert "<html" not in response.get_data(as_text=True).lower()
+
+
+def test_buyer_cancels_and_returns_through_the_api(app, client, shop, make_user):
+    body = order(client, shop, _items((shop["lamp"], 2), (shop["mug"], 3))).get_json()
+    by_seller = {o["seller"]["name"]: o for o in body["orders"]}
+    lamp, mug = by_seller["Alice Seller"], by_seller["Bob Vendor"]
+    cancel = client.post(f"/api/v1/seller-orders/{mug['id']}/cancel", headers=shop["headers"])
+    assert cancel.status_code == 200 and cancel.get_json()["done"] is True
+    cancelled = cancel.get_json()["order"]
+    assert cancelled["state"] == "cancelled" and cancelled["refunded"] == "12.75"
+    assert [refund["amount"] for refund in cancelled["refunds"]] == ["12.75"]
+    again = client.post(f"/api/v1/seller-orders/{mug['id']}/cancel", headers=shop["headers"])
+    assert again.status_code == 200 and again.get_json()["done"] is False
+    line = lamp["lines"][0]["id"]
+    early = client.post(f"/api/v1/seller-orders/{lamp['id']}/returns", headers=shop["headers"],
+                        json={"reason": "Broken", "lines": [{"line_id": line, "quantity": 1}]})
+    assert_error(early, 409, "not_allowed")
+    with app.app_context():
+        order_state.ship(shop["lamp"]["seller_id"], lamp["id"], "Posti", "JJ42")
+    shipped = client.get(f"/api/v1/orders/{body['id']}", headers=shop["headers"]).get_json()
+    lamp_now = {o["id"]: o for o in shipped["orders"]}[lamp["id"]]
+    assert (lamp_now["state"], lamp_now["carrier"], lamp_now["tracking_number"]) == \
+        ("shipped", "Posti", "JJ42")
+    assert lamp_now["actions"] == ["confirm_delivery"]
+    assert_error(client.post(f"/api/v1/seller-orders/{lamp['id']}/cancel", headers=shop["headers"]),
+                 409, "not_allowed")
+    with app.app_context():
+        order_state.deliver(shop["lamp"]["seller_id"], lamp["id"])
+    too_many = client.post(f"/api/v1/seller-orders/{lamp['id']}/returns", headers=shop["headers"],
+                           json={"reason": "Broken", "lines": [{"line_id": line, "quantity": 3}]})
+    assert "at most 2" in assert_error(too_many, 409, "not_allowed")["message"]
+    asked = client.post(f"/api/v1/seller-orders/{lamp['id']}/returns", headers=shop["headers"],
+                        json={"reason": "Broken", "lines": [{"line_id": line, "quantity": 1}]})
+    assert asked.status_code == 201
+    returned = asked.get_json()["order"]["returns"]
+    assert [(r["state"], r["lines"]) for r in returned] == [("requested", [{"line_id": line, "quantity": 1}])]
+    stranger = auth(client, make_user())
+    assert_error(client.post(f"/api/v1/seller-orders/{lamp['id']}/cancel", headers=stranger),
+                 404, "not_found")
+    bad = client.post(f"/api/v1/seller-orders/{lamp['id']}/returns", headers=shop["headers"],
+                      json={"reason": "", "lines": [{"line_id": "x", "quantity": 0}]})
+    assert set(assert_error(bad, 400)["fields"]) == {"reason"}
+
+
+def test_an_order_goes_to_the_address_chosen(app, client, shop):
+    with app.app_context():
+        office = address.add_address(shop["buyer"].id, "Bea at work", "9 Office Park")
+    response = client.post(ORDERS, json={"items": _items((shop["lamp"], 1)), "address_id": office},
+                           headers={**shop["headers"], "Idempotency-Key": "addr-1"})
+    assert response.get_json()["orders"][0]["ship_to"] == "Bea at work\n9 Office Park"
+    strange = client.post(ORDERS, json={"items": _items((shop["lamp"], 1)), "address_id": 999},
+                          headers={**shop["headers"], "Idempotency-Key": "addr-2"})
+    assert "Choose one of your addresses" in assert_error(strange, 409, "checkout_failed")["message"]

@@ -23,7 +23,9 @@ PAGES = [
     "/reviews/product/{sale_product}/new", "/reviews/seller/{seller}/new",
     "/sell/inventory", "/sell/inventory/new", "/sell/inventory/new/{sale_product}",
     "/sell/inventory/{offer}/edit", "/sell/inventory/{offer}/stop",
-    "/sell/orders", "/sell/orders?status=open", "/sell/sales/", "/sell/sales/new",
+    "/purchases/orders/{bought_order}/return", "/account/addresses", "/account/addresses/{address}/edit",
+    "/sell/orders", "/sell/orders?status=delivered", "/sell/orders/{sold_order}", "/sell/shipping",
+    "/sell/sales/", "/sell/sales/new",
     "/sell/sales/new/{offer}", "/sell/analytics", "/sell/reviews",
 ]
 # Long names and big numbers, as real data has them.
@@ -70,9 +72,14 @@ def shop(app, make_user, make_offer, user_client):
         assert response.status_code == 302, path
     for offer in (casserole, cheaper):
         client.post("/cart/add", data={"offer_id": offer["offer_id"], "quantity": "2"})
+    with app.app_context():
+        bought_order = db.query_value("SELECT min(id) FROM orders WHERE purchase_id = %s", (purchase,))
+        sold_order = db.query_value("SELECT max(id) FROM orders WHERE seller_id = %s", (shopper.id,))
+        address = db.query_value("SELECT id FROM addresses WHERE user_id = %s", (shopper.id,))
     return shopper, {"sale_product": casserole["product_id"], "rug_product": rug["product_id"],
                      "seller": seller.id, "shopper": shopper.id, "purchase": purchase,
-                     "offer": rug["offer_id"]}
+                     "offer": rug["offer_id"], "bought_order": bought_order, "sold_order": sold_order,
+                     "address": address}
 
 
 def test_every_page_fits_a_360_px_phone(page, live_server, shop):

@@ -82,7 +82,8 @@ def test_fifty_buyers_race_for_ten_units(app, database, live_server, make_user, 
     assert all("Sold out." in body for status, _, body in results if status == 409)
     assert value(app, "SELECT quantity FROM offers WHERE id = %s", (offer["offer_id"],)) == 0
     assert value(app, "SELECT count(*) FROM purchases") == 10
-    assert value(app, "SELECT balance FROM users WHERE id = %s", (offer["seller_id"],)) == Decimal("50.00")
+    assert value(app, "SELECT sum(held_amount) FROM orders WHERE seller_id = %s",
+                 (offer["seller_id"],)) == Decimal("50.00")
     assert_invariants(database, {offer["offer_id"]: 10})
 
 

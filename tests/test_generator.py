@@ -110,7 +110,17 @@ def test_generated_shop_holds_every_invariant(database, monkeypatch, capsys):
     assert set(states) == {"past", "live", "upcoming"}
     # Every kind of ledger row, and one shared password hash.
     kinds = {row[0] for row in query(database, "SELECT DISTINCT kind FROM ledger_entries")}
-    assert kinds == {"topup", "purchase", "sale", "withdrawal"}
+    assert kinds == {"topup", "purchase", "sale", "withdrawal", "refund"}
+    # Orders in every state, returns in every state, money held and released.
+    order_states = dict(query(database, "SELECT state, count(*) FROM orders GROUP BY 1"))
+    assert set(order_states) == {"placed", "shipped", "delivered", "cancelled"}
+    assert order_states["delivered"] > order_states["placed"] > 0
+    return_states = {row[0] for row in query(database, "SELECT DISTINCT state FROM return_requests")}
+    assert return_states == {"requested", "accepted", "refused"}
+    [(held, released, returned)] = query(database, """
+        SELECT sum(held_amount), count(*) FILTER (WHERE released_at IS NOT NULL),
+               (SELECT sum(returned_quantity) FROM order_lines) FROM orders""")
+    assert held > 0 and released > 0 and returned > 0
     assert query(database, "SELECT count(DISTINCT password_hash) FROM users") == [(1,)]
 
 
@@ -121,8 +131,8 @@ def test_check_lists_what_is_broken(database, monkeypatch, capsys):
                        UPDATE seller_product_sales SET units = units + 1 WHERE seller_id = 1;
                        UPDATE products SET units_sold = units_sold + 3 WHERE id = 9 RETURNING 1""")
     broken = {v.name: v.examples for v in check_database(database)}
-    assert set(broken) == {"balance equals ledger", "money conserved", "order subtotals", "purchase totals",
-                           "units sold", "seller sales summary"}
+    assert set(broken) == {"balance equals ledger", "order subtotals", "purchase totals", "units sold",
+                           "seller sales summary", "money conserved", "order money"}
     assert broken["balance equals ledger"] == ["user 5"] and broken["order subtotals"] == ["order 7"]
     assert broken["units sold"] == ["product 9"]
     status, err = cli(monkeypatch, capsys, "check", "--database-url", database)

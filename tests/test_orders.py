@@ -82,7 +82,8 @@ def test_purchase_page_is_for_its_buyer_only(app, user_client, make_user, make_o
     purchase = buy(app, buyer, (make_offer(seller=ann, name="Lamp", price="3.00"), 2),
                    (make_offer(seller=ben, name="Rug", price="4.50"), 1))
     page = client.get(f"/purchases/{purchase}").get_data(as_text=True)
-    assert "Order #" in page and page.count("Status: <strong>Pending</strong>") == 2
+    assert "Order #" in page
+    assert page.count('<dt>Status</dt><dd><strong class="state state-placed">Placed') == 2
     assert "Lamp" in page and "3.00" in page and "6.00" in page and "Rug" in page and "4.50" in page
     assert f'<a href="/purchases/{purchase}">purchase #{purchase}</a>' in client.get("/account/").get_data(
         as_text=True)
@@ -93,33 +94,37 @@ def test_purchase_page_is_for_its_buyer_only(app, user_client, make_user, make_o
     assert app.test_client().get(f"/purchases/{purchase}").status_code == 302  # guests log in first
 
 
-def test_seller_fulfils_lines_and_the_buyer_sees_it(app, client, user_client, make_user, make_offer, login):
+def test_seller_ships_and_delivers_and_the_buyer_sees_it(app, client, user_client, make_user, make_offer,
+                                                        login):
     buyer_client, buyer = user_client(balance="100")
     seller = make_user(first_name="Sam", address="7 Dock Road")
     lamp = make_offer(seller=seller, name="Lamp", price="3.00")
     rug = make_offer(seller=seller, name="Rug", price="4.00")
     purchase = buy(app, buyer, (lamp, 1), (rug, 1))
-    first_line, second_line = line_ids(app, purchase)
+    with app.app_context():
+        order_id = db.query_value("SELECT id FROM orders WHERE purchase_id = %s", (purchase,))
     login(client, seller)
     page = client.get("/sell/orders").get_data(as_text=True)
-    assert "Ship to" in page and buyer.full_name in page and "Mark fulfilled" in page
-    response = client.post(f"/sell/orders/lines/{first_line}/fulfil",
-                           data={"next": "/sell/orders?status=open"})
-    assert response.status_code == 302 and response.headers["Location"] == "/sell/orders?status=open"
-    assert "still has open lines" in client.get("/sell/orders").get_data(as_text=True)
-    assert "<strong>Pending</strong>" in buyer_client.get(f"/purchases/{purchase}").get_data(as_text=True)
-    client.post(f"/sell/orders/lines/{second_line}/fulfil")
-    assert "is fulfilled: the buyer can see it" in client.get("/sell/orders").get_data(as_text=True)
-    client.post(f"/sell/orders/lines/{second_line}/fulfil")
-    assert "already fulfilled" in client.get("/sell/orders").get_data(as_text=True)
+    assert "Ship to" in page and buyer.full_name in page and f"/sell/orders/{order_id}" in page
+    order_page = client.get(f"/sell/orders/{order_id}").get_data(as_text=True)
+    assert "1 Test Road" in order_page and "Mark shipped" in order_page and "Cancel this line" in order_page
+    response = client.post(f"/sell/orders/{order_id}/ship", data={"carrier": "Posti", "tracking": "JJ9"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/sell/orders/{order_id}"
+    assert "is marked shipped" in client.get(f"/sell/orders/{order_id}").get_data(as_text=True)
     buyer_page = buyer_client.get(f"/purchases/{purchase}").get_data(as_text=True)
-    assert "<strong>Fulfilled</strong>" in buyer_page and "UTC" in buyer_page
-    assert "Fulfilled" in buyer_client.get("/purchases/").get_data(as_text=True)
-    assert "Order #" in client.get("/sell/orders?status=fulfilled").get_data(as_text=True)
-    assert "No open orders yet." in client.get("/sell/orders?status=open").get_data(as_text=True)
+    assert "state-shipped" in buyer_page and "Posti · JJ9" in buyer_page
+    assert "I received this order" in buyer_page
+    client.post(f"/sell/orders/{order_id}/ship")
+    assert "was already shipped" in client.get(f"/sell/orders/{order_id}").get_data(as_text=True)
+    client.post(f"/sell/orders/{order_id}/deliver")
+    buyer_page = buyer_client.get(f"/purchases/{purchase}").get_data(as_text=True)
+    assert "state-delivered" in buyer_page and "UTC" in buyer_page and "Return items of order" in buyer_page
+    assert "Delivered" in buyer_client.get("/purchases/").get_data(as_text=True)
+    assert "Order #" in client.get("/sell/orders?status=delivered").get_data(as_text=True)
+    assert "No orders in “To ship”." in client.get("/sell/orders?status=placed").get_data(as_text=True)
 
 
-def test_only_the_seller_fulfils(app, user_client, make_user, make_offer):
+def test_only_the_seller_moves_an_order(app, user_client, make_user, make_offer):
     buyer_client, buyer = user_client(balance="100")
     seller = make_user()
     purchase = buy(app, buyer, (make_offer(seller=seller), 1))
@@ -128,16 +133,18 @@ def test_only_the_seller_fulfils(app, user_client, make_user, make_offer):
         order_id = db.query_value("SELECT id FROM orders WHERE purchase_id = %s", (purchase,))
     other_client, _ = user_client()
     for client in (buyer_client, other_client):
-        assert client.post(f"/sell/orders/lines/{line}/fulfil").status_code == 404
-        assert client.post(f"/sell/orders/{order_id}/fulfil").status_code == 404
+        assert client.post(f"/sell/orders/{order_id}/lines/{line}/cancel").status_code == 404
+        assert client.post(f"/sell/orders/{order_id}/ship").status_code == 404
+        assert client.post(f"/sell/orders/{order_id}/deliver").status_code == 404
+        assert client.post(f"/sell/orders/{order_id}/cancel").status_code == 404
+        assert client.get(f"/sell/orders/{order_id}").status_code == 404
         assert "Order #" not in client.get("/sell/orders").get_data(as_text=True)
-    assert buyer_client.post(f"/sell/orders/lines/{line}/fulfil", csrf=False).status_code == 400
+    assert buyer_client.post(f"/sell/orders/{order_id}/ship", csrf=False).status_code == 400
     with app.app_context():
-        assert db.query_value("SELECT count(*) FROM order_lines WHERE fulfilled_at IS NOT NULL") == 0
-        assert db.query_value("SELECT count(*) FROM orders WHERE fulfilled_at IS NOT NULL") == 0
+        assert db.query_value("SELECT state FROM orders") == "placed"
 
 
-def test_fulfil_a_whole_order_and_filter(app, client, user_client, make_user, make_offer, login):
+def test_seller_orders_filter_by_state(app, client, user_client, make_user, make_offer, login):
     _, buyer = user_client(balance="100")
     seller = make_user()
     lamp, rug = make_offer(seller=seller, name="Lamp"), make_offer(seller=seller, name="Rug")
@@ -146,10 +153,10 @@ def test_fulfil_a_whole_order_and_filter(app, client, user_client, make_user, ma
     login(client, seller)
     with app.app_context():
         order_id = db.query_value("SELECT id FROM orders WHERE purchase_id = %s", (done,))
-    assert client.post(f"/sell/orders/{order_id}/fulfil").status_code == 302
-    fulfilled = client.get("/sell/orders?status=fulfilled").get_data(as_text=True)
-    open_orders = client.get("/sell/orders?status=open").get_data(as_text=True)
-    assert "Lamp" in fulfilled and "Rug" in fulfilled and "Vase" not in fulfilled
-    assert "Vase" in open_orders and "Lamp" not in open_orders
+    assert client.post(f"/sell/orders/{order_id}/ship").status_code == 302
+    shipped = client.get("/sell/orders?status=shipped").get_data(as_text=True)
+    to_ship = client.get("/sell/orders?status=placed").get_data(as_text=True)
+    assert "Lamp" in shipped and "Rug" in shipped and "Vase" not in shipped
+    assert "Vase" in to_ship and "Lamp" not in to_ship
     assert client.get("/sell/orders?status=lost").status_code == 400
     assert client.get("/sell/orders?page=x").status_code == 400

@@ -5,6 +5,7 @@ schemathesis tests fuzz the API from this document and check that every
 answer matches it."""
 from ..forms.fields import MAX_QUERY
 from ..ids import MAX_ID
+from ..models.order_state import STATES as ORDER_STATES
 from ..models.product import MAX_RESULTS, SORTS
 from ..pagination import MAX_PAGE
 from .validation import (
@@ -103,7 +104,7 @@ SCHEMAS = {
             "offer_id": {"type": ["integer", "null"]}, "product_name": {"type": ["string", "null"]},
             "reason": {"type": "string", "enum": ["offer_gone", "own_offer", "out_of_stock", "sale_sold_out",
                                                   "sale_limit", "price_changed", "offer_changed",
-                                                  "insufficient_balance", "bad_item"]},
+                                                  "insufficient_balance", "bad_item", "no_address"]},
             "message": {"type": "string"}}},
     "Credentials": {
         "type": "object", "required": ["email", "password"],
@@ -147,7 +148,9 @@ SCHEMAS.update({
         "offers_page": _object(_PAGE_META)}),
     "OrderRequest": {
         "type": "object", "required": ["items"],
-        "properties": {"items": {
+        "properties": {"address_id": {**_ID, "description": "One of the caller's addresses; the default "
+                                                            "address when left out."},
+                       "items": {
             "type": "array", "minItems": 1, "maxItems": MAX_ORDER_ITEMS,
             "description": "Each offer at most once.",
             "items": {"type": "object", "required": ["offer_id", "quantity"],
@@ -157,10 +160,28 @@ SCHEMAS.update({
     "OrderLine": _object({
         "id": _ID, "offer_id": _ID, "product_id": _ID, "product_name": {"type": "string"},
         "quantity": {"type": "integer", "minimum": 1}, "unit_price": _MONEY, "line_total": _MONEY,
-        "fulfilled_at": _TIME_OR_NULL}),
+        "cancelled_quantity": {"type": "integer", "minimum": 0, "description": "Cancelled before shipping."},
+        "returned_quantity": {"type": "integer", "minimum": 0, "description": "Returned (accepted)."}}),
+    "ReturnRequest": _object({
+        "id": _ID, "state": {"type": "string", "enum": ["requested", "accepted", "refused"]},
+        "reason": {"type": "string"}, "refund_amount": _MONEY_OR_NULL, "created_at": _TIME,
+        "decided_at": _TIME_OR_NULL,
+        "lines": {"type": "array", "items": _object({"line_id": _ID, "quantity": {"type": "integer"}})}}),
     "SellerOrder": _object({
-        "id": _ID, "seller": _object({"id": _ID, "name": {"type": "string"}}), "subtotal": _MONEY,
-        "status": {"type": "string", "enum": ["open", "fulfilled"]}, "fulfilled_at": _TIME_OR_NULL,
+        "id": _ID, "seller": _object({"id": _ID, "name": {"type": "string"}}),
+        "state": {"type": "string", "enum": list(ORDER_STATES),
+                  "description": "placed -> shipped -> delivered, or cancelled before shipping."},
+        "subtotal": _MONEY, "shipping_fee": _MONEY, "total": _MONEY,
+        "refunded": {**_MONEY, "description": "Refunded to the buyer so far."},
+        "ship_to": {"type": "string", "description": "The address copied at checkout."},
+        "carrier": {"type": ["string", "null"]}, "tracking_number": {"type": ["string", "null"]},
+        "shipped_at": _TIME_OR_NULL, "delivered_at": _TIME_OR_NULL, "cancelled_at": _TIME_OR_NULL,
+        "cancelled_by": {"type": ["string", "null"], "enum": ["buyer", "seller", None]},
+        "refunds": {"type": "array", "items": _object({"amount": _MONEY, "created_at": _TIME})},
+        "returns": {"type": "array", "items": _ref("ReturnRequest")},
+        "actions": {"type": "array", "items": {"type": "string", "enum": ["cancel", "confirm_delivery",
+                                                                          "request_return"]},
+                    "description": "What the buyer may do with this order now."},
         "lines": {"type": "array", "items": _ref("OrderLine")}}),
     "Purchase": _object({
         "id": _ID, "total": _MONEY, "created_at": _TIME,
@@ -170,7 +191,20 @@ SCHEMAS.update({
         "id": _ID, "total": _MONEY, "created_at": _TIME,
         "sellers": {"type": "string", "description": "The sellers' names, comma-separated."},
         "units": {"type": "integer"}, "order_count": {"type": "integer"},
-        "fulfilled_count": {"type": "integer"}}),
+        "states": {"type": "object", "additionalProperties": {"type": "integer"},
+                   "description": "Order state to the number of this purchase's orders in it."}}),
+    "OrderActionResult": _object({
+        "done": {"type": "boolean", "description": "false: it had already been done; nothing changed."},
+        "message": {"type": "string"}, "order": _ref("SellerOrder")}),
+    "ReturnRequestBody": {
+        "type": "object", "required": ["lines", "reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1000},
+                       "lines": {"type": "array", "minItems": 1, "maxItems": MAX_ORDER_ITEMS,
+                                 "description": "The same line twice asks for the sum of its quantities.",
+                                 "items": {"type": "object", "required": ["line_id", "quantity"],
+                                           "properties": {"line_id": _ID,
+                                                          "quantity": {"type": "integer", "minimum": 1,
+                                                                       "maximum": MAX_LINE_QUANTITY}}}}}},
     "PurchaseList": _paged("PurchaseSummary"),
 })
 
@@ -242,6 +276,24 @@ PATHS = {
         "summary": "One of the caller's purchases with its per-seller orders.",
         "parameters": [_path_id("purchase_id")],
         "responses": {"200": _json(_ref("Purchase"), "The purchase."), **_NOT_FOUND, **_AUTHED_ERRORS}}},
+    "/seller-orders/{order_id}/cancel": {"post": {
+        "summary": "Cancel one seller's order of the caller's purchase before it ships: everything paid "
+                   "for it (shipping too) is refunded to the balance. Repeating it changes nothing.",
+        "parameters": [_path_id("order_id")],
+        "responses": {"200": _json(_ref("OrderActionResult"), "Cancelled (done), or it already was."),
+                      "409": _error("Not allowed in the order's state, e.g. already shipped (not_allowed)."),
+                      **_NOT_FOUND, **_AUTHED_ERRORS}}},
+    "/seller-orders/{order_id}/returns": {"post": {
+        "summary": "Ask to return units of a delivered order within the return window. The seller "
+                   "accepts (refunded at once) or refuses.",
+        "parameters": [_path_id("order_id")],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("ReturnRequestBody")}}},
+        "responses": {"201": _json(_ref("OrderActionResult"), "Asked."),
+                      "200": _json(_ref("OrderActionResult"), "A request is already open; nothing changed."),
+                      "409": _error("Not delivered, the window closed, a line of another order, or more "
+                                    "units than bought (not_allowed)."),
+                      **_BODY_ERRORS, **_NOT_FOUND, **_AUTHED_ERRORS}}},
     "/me": {"get": {
         "summary": "The caller's profile and balance.",
         "responses": {"200": _json(_ref("Me"), "The profile."), **_AUTHED_ERRORS}}},

@@ -67,14 +67,30 @@ def _order_line(row: dict) -> dict:
     return {"id": row["id"], "offer_id": row["offer_id"], "product_id": row["product_id"],
             "product_name": row["product_name"], "quantity": row["quantity"],
             "unit_price": money(row["unit_price"]), "line_total": money(row["line_total"]),
-            "fulfilled_at": timestamp(row["fulfilled_at"])}
+            "cancelled_quantity": row["cancelled_quantity"], "returned_quantity": row["returned_quantity"]}
 
 
-def _seller_order(row: dict) -> dict:
+def _return_request(row: dict) -> dict:
+    return {"id": row["id"], "state": row["state"], "reason": row["reason"],
+            "refund_amount": money(row["refund_amount"]), "created_at": timestamp(row["created_at"]),
+            "decided_at": timestamp(row["decided_at"]),
+            "lines": [{"line_id": line["line_id"], "quantity": line["quantity"]} for line in row["lines"]]}
+
+
+def seller_order(row: dict) -> dict:
+    """One seller's order of a purchase: state, shipping, tracking, refunds,
+    returns, lines and the actions the buyer may take now."""
     return {"id": row["id"], "seller": {"id": row["seller_id"], "name": row["seller_name"]},
-            "subtotal": money(row["subtotal"]),
-            "status": "fulfilled" if row["fulfilled_at"] else "open",
-            "fulfilled_at": timestamp(row["fulfilled_at"]),
+            "state": row["state"], "subtotal": money(row["subtotal"]),
+            "shipping_fee": money(row["shipping_fee"]), "total": money(row["total"]),
+            "refunded": money(row["refunded_amount"]), "ship_to": row["ship_to"],
+            "carrier": row["carrier"], "tracking_number": row["tracking_number"],
+            "shipped_at": timestamp(row["shipped_at"]), "delivered_at": timestamp(row["delivered_at"]),
+            "cancelled_at": timestamp(row["cancelled_at"]), "cancelled_by": row["cancelled_by"],
+            "refunds": [{"amount": money(refund["amount"]), "created_at": timestamp(refund["created_at"])}
+                        for refund in row["refunds"]],
+            "returns": [_return_request(request) for request in row["returns"]],
+            "actions": row.get("actions", []),
             "lines": [_order_line(line) for line in row["lines"]]}
 
 
@@ -82,14 +98,14 @@ def purchase(row: dict) -> dict:
     """A purchase (one checkout) with its per-seller orders and their lines:
     a row of order.purchase_for_buyer."""
     return {"id": row["id"], "total": money(row["total"]), "created_at": timestamp(row["created_at"]),
-            "orders": [_seller_order(order) for order in row["orders"]]}
+            "orders": [seller_order(order) for order in row["orders"]]}
 
 
 def purchase_summary(row: dict) -> dict:
-    """A purchase in the history: a row of order.purchase_for_buyer."""
+    """A purchase in the history: a row of order.purchases_for_buyer."""
     return {"id": row["id"], "total": money(row["total"]), "created_at": timestamp(row["created_at"]),
             "sellers": row.get("sellers") or "", "units": int(row.get("units") or 0),
-            "order_count": row.get("orders") or 0, "fulfilled_count": row.get("fulfilled") or 0}
+            "order_count": row.get("orders") or 0, "states": row.get("states") or {}}
 
 
 def checkout_problem(problem: dict, index: int | None) -> dict:

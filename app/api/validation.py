@@ -193,3 +193,40 @@ def search_arg(args: Mapping) -> str:
     if len(q) > MAX_QUERY:
         raise invalid({"q": f"At most {MAX_QUERY} characters."})
     return q
+
+
+def optional_id(body: dict, name: str) -> int | None:
+    """An optional id field (e.g. the address of an order)."""
+    if body.get(name) is None:
+        return None
+    value = whole_number(body.get(name))
+    if value is None or not 1 <= value <= MAX_ID:
+        raise invalid({name: "A positive whole number, or leave it out."})
+    return value
+
+
+def return_request(body: dict) -> tuple[dict[int, int], str]:
+    """({line_id: units}, reason) of a return request, checked for shape;
+    the model checks the lines and units against the order (409)."""
+    reason = text_field(body, "reason", 1000)
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not lines or len(lines) > MAX_ORDER_ITEMS:
+        raise invalid({"lines": f"Required, as a list of 1 to {MAX_ORDER_ITEMS} lines."})
+    errors, quantities = {}, {}
+    for index, item in enumerate(lines):
+        where = f"lines[{index}]"
+        if not isinstance(item, Mapping):
+            errors[where] = 'Each line must be an object {"line_id": ..., "quantity": ...}.'
+            continue
+        line_id, quantity = whole_number(item.get("line_id")), whole_number(item.get("quantity"))
+        if line_id is None or not 1 <= line_id <= MAX_ID:
+            errors[f"{where}.line_id"] = "Required, as a positive whole number."
+        if quantity is None or not 1 <= quantity <= MAX_LINE_QUANTITY:
+            errors[f"{where}.quantity"] = f"Required, as a whole number from 1 to {MAX_LINE_QUANTITY}."
+        if f"{where}.line_id" not in errors and f"{where}.quantity" not in errors:
+            # The same line twice asks for the sum (the model checks it
+            # against what is left of the line).
+            quantities[line_id] = quantities.get(line_id, 0) + quantity
+    if errors:
+        raise invalid(errors)
+    return quantities, reason

@@ -1,3 +1,3 @@
 """Every form of the site, one module per area (accounts, catalog, cart,
-purchases, sell, reviews); the custom fields every area shares, including
+purchases, orders, sell, reviews); the custom fields every area shares, including
 the one cleaned-text field, are in fields.py."""

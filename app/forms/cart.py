@@ -1,11 +1,13 @@
 """Forms of the cart and checkout."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from ..ids import MAX_ID
+from ..models.address import MAX_ADDRESS, MAX_RECIPIENT
 from ..models.cart import MAX_LINE_QUANTITY
 from ..models.checkout import MAX_KEY_LENGTH
-from .fields import IdField, IntegerText
+from .fields import CleanTextAreaField, CleanTextField, IdField, IntegerText
 
 
 class CartLineForm(FlaskForm):
@@ -22,10 +24,25 @@ class RemoveLineForm(FlaskForm):
 
 
 class CheckoutForm(FlaskForm):
-    """"Place order": only the idempotency key, made when the review page was
-    shown, so a second submit of the same page cannot buy twice."""
+    """"Place order": the idempotency key, made when the review page was
+    shown, so a second submit of the same page cannot buy twice, and where
+    to ship."""
 
     idempotency_key = HiddenField(validators=[
         InputRequired("The order form is incomplete."),
         Length(max=MAX_KEY_LENGTH, message="The order form is incomplete."),
         Regexp(r"^[A-Za-z0-9_-]+$", message="The order form is incomplete.")])
+    # One of the buyer's addresses (the view sets the choices, the default
+    # one pre-selected); checkout refuses an address that is not theirs.
+    address_id = RadioField("Ship to", choices=[], validate_choice=False)
+    # A buyer without any address types one here; it joins their address book.
+    recipient = CleanTextField("Recipient's name", [
+        Length(max=MAX_RECIPIENT, message=f"At most {MAX_RECIPIENT} characters.")])
+    address = CleanTextAreaField("Address to ship to", [
+        Length(max=MAX_ADDRESS, message=f"At most {MAX_ADDRESS} characters.")])
+
+    @property
+    def chosen_address(self) -> int | None:
+        """The address id chosen, or None when none (or nonsense) was sent."""
+        text = self.address_id.data or ""
+        return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None

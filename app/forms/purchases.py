@@ -1,7 +1,9 @@
 """The filters of a buyer's purchase history (a GET form, no CSRF)."""
 from wtforms import Form, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from ..models.order_state import STATES
 from .fields import CleanTextField, DayField
 
 MAX_PRODUCT_QUERY = 100
@@ -14,6 +16,8 @@ class PurchaseFiltersForm(Form):
     since = DayField("From", [Optional()])
     until = DayField("To", [Optional()])
     seller = SelectField("Seller", default="")
+    state = SelectField("Order status", default="", choices=[SelectChoice("", "Any status")] + [
+        SelectChoice(state, state.capitalize()) for state in STATES])
     # Its own id: the header's product search is id="q" on every page.
     q = CleanTextField("Product name contains",
                        [Length(max=MAX_PRODUCT_QUERY, message=f"At most {MAX_PRODUCT_QUERY} characters.")],

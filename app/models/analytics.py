@@ -22,30 +22,41 @@ def month_starts(months: int = MONTHS, today: date | None = None) -> list[date]:
 def _by_month(rows: list[dict], starts: list[date]) -> list[dict]:
     """One row per month, oldest first; months without orders have zeros."""
     found = {row["month"]: row for row in rows}
-    return [found.get(month, {"month": month, "total": 0, "orders": 0}) for month in starts]
+    return [found.get(month, {"month": month, "total": 0, "orders": 0, "refunds": 0}) for month in starts]
 
 
 def _since(starts: list[date]) -> datetime:
     return datetime(starts[0].year, starts[0].month, 1, tzinfo=UTC)
 
 
+# What counts, per side: the buyer spent what they paid less refunds, on
+# orders not cancelled; the seller earned the same on completed (delivered)
+# orders only, as held money is not theirs yet.
+_COUNTED = {"buyer_id": "state <> 'cancelled'", "seller_id": "state = 'delivered'"}
+
+
 def _orders_by_month(party: str, user_id: int, months: int) -> list[dict]:
-    """Sum of the orders where `party` ('buyer_id' or 'seller_id') is the
-    user, per month of the last `months`, oldest first; reads the
+    """Money of the orders where `party` ('buyer_id' or 'seller_id') is the
+    user, per month of the last `months`, oldest first: total (paid with
+    shipping, less refunds, of the orders that count for that side), orders
+    (how many count) and refunds (refunded on any of them). Reads the
     orders_<party>_created index only."""
     starts = month_starts(months)
     rows = db.query(
         sql.SQL("""SELECT (date_trunc('month', created_at AT TIME ZONE 'UTC'))::date AS month,
-                          sum(subtotal) AS total, count(*) AS orders
-                   FROM orders WHERE {} = %s AND created_at >= %s GROUP BY 1""").format(
-            sql.Identifier(party)),
+                          coalesce(sum(subtotal + shipping_fee - refunded_amount) FILTER (WHERE {counted}), 0)
+                              AS total,
+                          count(*) FILTER (WHERE {counted}) AS orders, sum(refunded_amount) AS refunds
+                   FROM orders WHERE {party} = %s AND created_at >= %s GROUP BY 1""").format(
+            party=sql.Identifier(party), counted=sql.SQL(_COUNTED[party])),
         (user_id, _since(starts)))
     return _by_month(rows, starts)
 
 
 def buyer_spending_by_month(buyer_id: int, months: int = MONTHS) -> list[dict]:
     """What a buyer spent in each of the last `months` months, oldest first:
-    month (a date), total, orders."""
+    month (a date), total (paid less refunds), orders (not cancelled),
+    refunds."""
     return _orders_by_month("buyer_id", buyer_id, months)
 
 
@@ -64,7 +75,8 @@ def buyer_spending_by_category(buyer_id: int) -> list[dict]:
 
 def seller_revenue_by_month(seller_id: int, months: int = MONTHS) -> list[dict]:
     """A seller's revenue in each of the last `months` months, oldest first:
-    month (a date), total, orders."""
+    month (a date), total (of completed orders, less refunds), orders
+    (completed), refunds (on any of their orders)."""
     return _orders_by_month("seller_id", seller_id, months)
 
 

@@ -6,6 +6,7 @@ about exactly what checkout would refuse."""
 from itertools import groupby
 
 from .. import db
+from . import shipping
 
 # One line may ask for at most this many units (the JSON API uses the same).
 MAX_LINE_QUANTITY = 1000
@@ -151,13 +152,15 @@ def group_by_seller(lines: list[dict]) -> list[dict]:
 
 def cart_summary(user_id: int) -> dict:
     """The cart as its pages show it: groups per seller (each line with its
-    warnings), the total, the number of units and whether any line has a
-    problem that would stop checkout."""
+    warnings, the seller's shipping fee and total), the total with shipping,
+    the number of units and whether any line has a problem that would stop
+    checkout."""
     lines = cart_lines(user_id)
     for line in lines:
         line["warnings"] = _warnings(line, user_id)
-    return {"sellers": group_by_seller(lines),
-            "total": sum(line["line_total"] for line in lines),
+    sellers = shipping.with_fees(group_by_seller(lines))
+    return {"sellers": sellers,
+            "total": sum(group["total"] for group in sellers),
             "units": sum(line["quantity"] for line in lines),
             "blocked": any(line_problem(line, user_id) for line in lines)}
 

@@ -15,13 +15,16 @@ or deadlock):
    product row, which this order also respects. Zero rows updated means the
    line lost a race: the whole checkout is refused. The prices read in 2
    are part of the condition, so the lines are bought at those prices.
-4. Balances (a popular seller's is as hot as the offer: every checkout
-   credits it), in user id order, each with its ledger row.
-5. The orders and their lines last: their foreign-key checks share-lock
-   the offer, product, sale and user rows, which this transaction holds by
-   now anyway. Earlier, they would share a hot row with the updates of
-   other checkouts (a MultiXact on every sale) and let a seller's SELECT ...
-   FOR UPDATE of an offer wedge itself between two locks of a checkout.
+4. The buyer's balance is debited, with its ledger row. No seller is
+   credited: each seller's order holds its money (orders.held_amount and a
+   'hold' row of order_money) until it completes (models/order_state.py),
+   so checkout writes no row that every checkout of a seller would write.
+5. The orders, their money and their lines last: their foreign-key checks
+   share-lock the offer, product, sale and user rows, which this
+   transaction holds by now anyway. Earlier, they would share a hot row
+   with the updates of other checkouts (a MultiXact on every sale) and let
+   a seller's SELECT ... FOR UPDATE of an offer wedge itself between two
+   locks of a checkout.
 Any deadlock or serialization failure that still happens is retried by
 db.run_transaction, and answered with db.Busy (a 503) after the last try.
 """
@@ -30,7 +33,7 @@ from itertools import groupby
 
 from .. import db
 from ..ids import MAX_ID
-from . import cart, ledger
+from . import address, cart, ledger, order_notices, shipping
 
 # Namespace of the per-buyer advisory locks (two-int form, distinct from the
 # single-bigint migration lock).
@@ -42,8 +45,8 @@ class CheckoutFailed(Exception):
     """Nothing was bought. `problems` lists what stopped it: dicts with
     offer_id, product_name (None for problems of the whole order), reason
     (empty_cart, bad_item, offer_gone, own_offer, out_of_stock, sale_sold_out,
-    sale_limit, price_changed, offer_changed, insufficient_balance) and
-    message."""
+    sale_limit, price_changed, offer_changed, insufficient_balance,
+    no_address) and message."""
 
     def __init__(self, problems: list[dict]):
         super().__init__("; ".join(problem["message"] for problem in problems))
@@ -72,12 +75,15 @@ def _merged_items(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def place_order(buyer_id: int, idempotency_key: str | None,
-                items: list[tuple[int, int]] | None = None) -> dict:
+                items: list[tuple[int, int]] | None = None, address_id: int | None = None) -> dict:
     """Buy `items` ((offer_id, quantity) pairs), or the buyer's cart when
-    items is None (the cart then loses the lines bought), in one transaction.
+    items is None (the cart then loses the lines bought), in one transaction,
+    shipped to one of the buyer's addresses (their default when address_id
+    is None), which each order keeps a copy of.
 
     Prices come from the database: the offer's price, or the flash sale's
-    during a live sale. The same idempotency key returns the same purchase
+    during a live sale, plus each seller's shipping fee (models/shipping.py).
+    The same idempotency key returns the same purchase
     without charging again. Returns the purchase: id, total, created_at and
     replayed (True when the key had already bought it). Raises CheckoutFailed
     naming every line that stopped it; then nothing has changed."""
@@ -86,10 +92,22 @@ def place_order(buyer_id: int, idempotency_key: str | None,
                                                          f"{MAX_KEY_LENGTH} characters.")])
     if items is not None:
         items = _merged_items(items)
-    return db.run_transaction(_place_order, buyer_id, idempotency_key, items)
+    return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id)
 
 
-def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None) -> dict:
+def _ship_to(buyer_id: int, address_id: int | None) -> str:
+    """The address label copied onto the orders, or CheckoutFailed."""
+    row = (address.default_address(buyer_id) if address_id is None
+           else address.address_of(buyer_id, address_id))
+    if row is None:
+        raise CheckoutFailed([_order_problem(
+            "no_address", "Add a shipping address first." if address_id is None
+            else "Choose one of your addresses to ship to.")])
+    return address.shipping_label(row)
+
+
+def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
+                 address_id: int | None) -> dict:
     db.query_value("SELECT pg_advisory_xact_lock(%s, hashint8(%s))", (CHECKOUT_LOCK, buyer_id))
     if key is not None:
         done = db.query_one("""SELECT id, total, created_at FROM purchases
@@ -97,34 +115,36 @@ def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | 
         if done:
             return {**done, "replayed": True}
     lines = cart.cart_lines(buyer_id) if items is None else cart.lines_for_items(buyer_id, items)
-    _check_lines(buyer_id, lines)
-    sellers = cart.group_by_seller(lines)
+    ship_to = _ship_to(buyer_id, address_id)
+    sellers = _check_lines(buyer_id, lines)
     purchase = db.query_one("""INSERT INTO purchases (buyer_id, total, idempotency_key) VALUES (%s, %s, %s)
                                RETURNING id, total, created_at""",
-                            (buyer_id, sum(group["subtotal"] for group in sellers), key))
+                            (buyer_id, sum(group["total"] for group in sellers), key))
     if items is None:
         cart.remove_offers(buyer_id, [line["offer_id"] for line in lines])
     problems = _take_stock(buyer_id, lines)
     if not problems:
-        problems = _move_money(buyer_id, purchase, sellers)
+        problems = _debit_buyer(buyer_id, purchase)
     if problems:
         raise CheckoutFailed(problems)
-    _record_orders(buyer_id, purchase["id"], sellers)
+    _record_orders(buyer_id, purchase["id"], sellers, ship_to)
     return {**purchase, "replayed": False}
 
 
-def _check_lines(buyer_id: int, lines: list[dict]) -> None:
-    """Refuse at once what is visibly wrong, without taking any lock."""
+def _check_lines(buyer_id: int, lines: list[dict]) -> list[dict]:
+    """Refuse at once what is visibly wrong, without taking any lock; the
+    lines grouped by seller with their shipping fees."""
     if not lines:
         raise CheckoutFailed([_order_problem("empty_cart", "Your cart is empty.")])
     problems = [problem for line in lines if (problem := cart.line_problem(line, buyer_id))]
-    if not problems:
-        total = sum(line["line_total"] for line in lines)
-        balance = db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,))
-        if balance < total:
-            problems.append(_insufficient(total, balance))
     if problems:
         raise CheckoutFailed(problems)
+    sellers = shipping.with_fees(cart.group_by_seller(lines))
+    total = sum(group["total"] for group in sellers)
+    balance = db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,))
+    if balance < total:
+        raise CheckoutFailed([_insufficient(total, balance)])
+    return sellers
 
 
 def _insufficient(total: Decimal, balance: Decimal | None) -> dict:
@@ -134,16 +154,22 @@ def _insufficient(total: Decimal, balance: Decimal | None) -> dict:
                           "Top up your balance first.")
 
 
-def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict]) -> None:
-    """Insert one order per seller and its lines at the prices read (which
-    the conditional updates of the stock checked)."""
+def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict], ship_to: str) -> None:
+    """Insert one order per seller, holding what the buyer paid for it, its
+    'hold' money row, its lines at the prices read (which the conditional
+    updates of the stock checked) and the notices to buyer and sellers."""
     orders = db.query(
-        """INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal)
-           SELECT %s, seller_id, %s, subtotal
-           FROM unnest(%s::bigint[], %s::numeric[]) AS s (seller_id, subtotal)
-           RETURNING id, seller_id""",
-        (purchase_id, buyer_id, [group["seller_id"] for group in sellers],
-         [group["subtotal"] for group in sellers]))
+        """WITH placed AS (
+               INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount,
+                                   ship_to)
+               SELECT %s, seller_id, %s, subtotal, fee, subtotal + fee, %s
+               FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS s (seller_id, subtotal, fee)
+               RETURNING id, purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount, ship_to),
+           held AS (INSERT INTO order_money (order_id, kind, amount)
+                    SELECT id, 'hold', held_amount FROM placed)
+           SELECT * FROM placed""",
+        (purchase_id, buyer_id, ship_to, [group["seller_id"] for group in sellers],
+         [group["subtotal"] for group in sellers], [group["shipping_fee"] for group in sellers]))
     order_of = {order["seller_id"]: order["id"] for order in orders}
     lines = [line for group in sellers for line in group["lines"]]
     db.execute(
@@ -153,6 +179,7 @@ def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict]) -> None
         ([order_of[line["seller_id"]] for line in lines], [line["offer_id"] for line in lines],
          [line["product_id"] for line in lines], [line["quantity"] for line in lines],
          [line["unit_price"] for line in lines], [line["sale_id"] for line in lines]))
+    order_notices.placed(orders)
 
 
 def _take_stock(buyer_id: int, lines: list[dict]) -> list[dict]:
@@ -217,14 +244,11 @@ def _lost_race(buyer_id: int, line: dict) -> dict:
                                                    "out. Review your order and place it again.")
 
 
-def _move_money(buyer_id: int, purchase: dict, sellers: list[dict]) -> list[dict]:
-    """Debit the buyer and credit each seller, in user id order."""
-    entries = [(buyer_id, "purchase", -purchase["total"])]
-    entries += [(group["seller_id"], "sale", group["subtotal"]) for group in sellers]
-    for user_id, kind, amount in sorted(entries):
-        try:
-            ledger.post_entry(user_id, kind, amount, purchase["id"])
-        except ledger.InsufficientFunds:
-            balance = db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,))
-            return [_insufficient(purchase["total"], balance)]
+def _debit_buyer(buyer_id: int, purchase: dict) -> list[dict]:
+    """Take the purchase's total (goods and shipping) from the buyer."""
+    try:
+        ledger.post_entry(buyer_id, "purchase", -purchase["total"], purchase["id"])
+    except ledger.InsufficientFunds:
+        balance = db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,))
+        return [_insufficient(purchase["total"], balance)]
     return []

@@ -9,7 +9,8 @@ class InsufficientFunds(Exception):
     """The balance is lower than the amount asked for."""
 
 
-def post_entry(user_id: int, kind: str, amount: Decimal, purchase_id: int | None = None) -> Decimal:
+def post_entry(user_id: int, kind: str, amount: Decimal, purchase_id: int | None = None,
+               order_id: int | None = None) -> Decimal:
     """Add `amount` (negative to take) to a balance and write its ledger row.
 
     Must run inside a transaction. The conditional update takes the row lock,
@@ -22,9 +23,9 @@ def post_entry(user_id: int, kind: str, amount: Decimal, purchase_id: int | None
     if new_balance is None:
         raise InsufficientFunds(user_id)
     db.execute(
-        """INSERT INTO ledger_entries (user_id, kind, amount, balance_after, purchase_id)
-           VALUES (%s, %s, %s, %s, %s)""",
-        (user_id, kind, amount, new_balance, purchase_id))
+        """INSERT INTO ledger_entries (user_id, kind, amount, balance_after, purchase_id, order_id)
+           VALUES (%s, %s, %s, %s, %s, %s)""",
+        (user_id, kind, amount, new_balance, purchase_id, order_id))
     return new_balance
 
 
@@ -42,7 +43,7 @@ def entries(user_id: int, page: int, per_page: int) -> list[dict]:
     """One page of a user's ledger, newest first, with the running balance.
     Returns per_page + 1 rows at most so the caller knows if more follow."""
     return db.query(
-        """SELECT id, kind, amount, balance_after, purchase_id, created_at
+        """SELECT id, kind, amount, balance_after, purchase_id, order_id, created_at
            FROM ledger_entries WHERE user_id = %s
            ORDER BY id DESC LIMIT %s OFFSET %s""",
         (user_id, per_page + 1, (page - 1) * per_page))

@@ -81,13 +81,19 @@ def get_user(user_id: int) -> User | None:
 
 def create_user(email: str, password: str, first_name: str, last_name: str, address: str,
                 hash_method: str = "scrypt") -> User:
-    """Create an account. Raises EmailTaken when the email is in use."""
+    """Create an account; its address (when given) becomes the default
+    address of its address book. Raises EmailTaken when the email is in use."""
     try:
         row = db.query_one(
-            f"""INSERT INTO users (email, password_hash, first_name, last_name, address)
-                VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLUMNS}""",
-            (email.strip(), generate_password_hash(password, method=hash_method),
-             first_name.strip(), last_name.strip(), address.strip()))
+            f"""WITH created AS (
+                    INSERT INTO users (email, password_hash, first_name, last_name, address)
+                    VALUES (%(email)s, %(hash)s, %(first)s, %(last)s, %(address)s) RETURNING {_USER_COLUMNS}),
+                book AS (INSERT INTO addresses (user_id, recipient, address, is_default)
+                         SELECT id, left(first_name || ' ' || last_name, 200), address, true
+                         FROM created WHERE address <> '')
+                SELECT * FROM created""",
+            {"email": email.strip(), "hash": generate_password_hash(password, method=hash_method),
+             "first": first_name.strip(), "last": last_name.strip(), "address": address.strip()})
     except psycopg2.errors.UniqueViolation as exc:
         raise EmailTaken(email) from exc
     return User(**row)

@@ -4,9 +4,11 @@ import secrets
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..forms.cart import CheckoutForm
 from ..metrics import count_checkout
+from ..models import address as addresses
 from ..models import cart as carts
 from ..models import checkout
 
@@ -19,11 +21,27 @@ def require_login():
     """Only a logged-in shopper checks out their own cart."""
 
 
-def _review_page(problems: list | None = None, status: int = 200):
+def _address_choices(form: CheckoutForm, book: list[dict]) -> None:
+    form.address_id.choices = [SelectChoice(str(row["id"]), f"{row['recipient']}, {row['address']}")
+                               for row in book]
+
+
+def _review_page(problems: list | None = None, status: int = 200, sent: CheckoutForm | None = None):
     summary = carts.cart_summary(current_user.id)
+    book = addresses.addresses_of(current_user.id)
+    chosen = sent.chosen_address if sent else None
+    if chosen not in [row["id"] for row in book]:
+        chosen = book[0]["id"] if book else None  # the default comes first
     # A fresh key for every showing of the page; a failed attempt bought nothing.
-    form = CheckoutForm(formdata=None, data={"idempotency_key": secrets.token_urlsafe(18)})
-    return render_template("checkout/review.html", cart=summary, form=form, problems=problems or []), status
+    form = CheckoutForm(formdata=None, data={
+        "idempotency_key": secrets.token_urlsafe(18), "address_id": str(chosen) if chosen else None,
+        "recipient": sent.recipient.data if sent else current_user.full_name,
+        "address": sent.address.data if sent else ""})
+    if sent:
+        form.recipient.errors, form.address.errors = sent.recipient.errors, sent.address.errors
+    _address_choices(form, book)
+    return render_template("checkout/review.html", cart=summary, form=form, problems=problems or [],
+                           book=book), status
 
 
 @bp.route("")
@@ -31,18 +49,39 @@ def review():
     return _review_page()
 
 
+def _new_address(form: CheckoutForm) -> int | None:
+    """A buyer with no address typed one into the checkout form: add it to
+    their book. None (and errors on the form) when it is incomplete."""
+    if not form.recipient.data:
+        form.recipient.errors = ["Enter who receives the parcels."]
+    if not form.address.data:
+        form.address.errors = ["Enter the address to ship to."]
+    if form.recipient.errors or form.address.errors:
+        return None
+    return addresses.add_address(current_user.id, form.recipient.data, form.address.data)
+
+
 @bp.route("", methods=["POST"])
 def place_order():
     form = CheckoutForm()
+    book = addresses.addresses_of(current_user.id)
+    _address_choices(form, book)
     if not form.validate_on_submit():
         problem = {"offer_id": None, "product_name": None, "reason": "bad_form",
                    "message": "The order form was incomplete. Review your order and place it again."}
-        return _review_page([problem], 400)
+        return _review_page([problem], 400, form)
+    address_id = form.chosen_address
+    if not book:
+        address_id = _new_address(form)
+        if address_id is None:
+            problem = {"offer_id": None, "product_name": None, "reason": "no_address",
+                       "message": "Add the address to ship to."}
+            return _review_page([problem], 400, form)
     try:
-        purchase = checkout.place_order(current_user.id, form.idempotency_key.data)
+        purchase = checkout.place_order(current_user.id, form.idempotency_key.data, address_id=address_id)
     except checkout.CheckoutFailed as exc:
         count_checkout(exc.problems)
-        return _review_page(exc.problems, 409)
+        return _review_page(exc.problems, 409, form)
     count_checkout(replayed=purchase["replayed"])
     if purchase["replayed"]:
         flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",

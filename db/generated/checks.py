@@ -1,8 +1,10 @@
 """The invariants of a Souk database, as SQL that lists what breaks them.
 
 INVARIANTS hold on any Souk database, whatever wrote it: stored aggregates
-equal the rows they summarise, money adds up, fulfilment and reviews follow
-purchases, and (read from the catalog) every foreign key has its row.
+equal the rows they summarise, money adds up (balances, money held on
+orders and the platform's commission), order states agree with their money
+and lines, reviews follow purchases, and (read from the catalog) every
+foreign key has its row.
 FRESH_INVARIANTS hold right after generation only (sellers change prices
 later, so old lines no longer match their offer's price).
 Each query returns one column `k` naming the offending row.
@@ -24,12 +26,15 @@ INVARIANTS = [
                ON l.user_id = u.id
         WHERE u.balance <> coalesce(l.total, 0)"""),
     ("money conserved", "money enters only by top-ups and leaves only by withdrawals: their sum is "
-     "the sum of all balances", """
-        SELECT 'top-ups - withdrawals ' || money_in || ' <> balances ' || balances FROM (
+     "the sum of all balances, of the money held on orders and of the platform's commission", """
+        SELECT 'top-ups - withdrawals ' || money_in || ' <> balances ' || balances || ' + held ' || held
+               || ' + platform ' || platform FROM (
             SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries
                     WHERE kind IN ('topup', 'withdrawal')) AS money_in,
-                   (SELECT coalesce(sum(balance), 0) FROM users) AS balances) t
-        WHERE money_in <> balances"""),
+                   (SELECT coalesce(sum(balance), 0) FROM users) AS balances,
+                   (SELECT coalesce(sum(held_amount), 0) FROM orders) AS held,
+                   (SELECT coalesce(sum(amount), 0) FROM platform_ledger) AS platform) t
+        WHERE money_in <> balances + held + platform"""),
     ("running balance", "ledger balance_after is the running sum in id order (and never negative)", """
         SELECT 'ledger entry ' || id FROM (
             SELECT id, balance_after, sum(amount) OVER (PARTITION BY user_id ORDER BY id) AS running
@@ -52,9 +57,10 @@ INVARIANTS = [
                    FROM seller_reviews GROUP BY seller_id) r ON r.seller_id = u.id
         WHERE u.seller_rating_count <> coalesce(r.n, 0) OR u.seller_rating_sum <> coalesce(r.total, 0)
            {{seller_hist}}"""),
-    ("units sold", "products.units_sold is the sum of its order lines' quantities", """
+    ("units sold", "products.units_sold is the sum of its order lines' units still sold", """
         SELECT 'product ' || p.id FROM products p
-        LEFT JOIN (SELECT product_id, sum(quantity) AS units FROM order_lines GROUP BY product_id) l
+        LEFT JOIN (SELECT product_id, sum(quantity - cancelled_quantity - returned_quantity) AS units
+                   FROM order_lines GROUP BY product_id) l
                ON l.product_id = p.id
         WHERE p.units_sold <> coalesce(l.units, 0)"""),
     ("flash sale units", "flash_sales.units_sold is the sum of its buyers' units", """
@@ -67,11 +73,12 @@ INVARIANTS = [
                || ' buyer ' || coalesce(b.buyer_id, l.buyer_id)
         FROM (SELECT b.*, s.per_customer_limit FROM flash_sale_buyers b
               JOIN flash_sales s ON s.id = b.sale_id) b
-        FULL JOIN (SELECT ol.flash_sale_id AS sale_id, o.buyer_id, sum(ol.quantity) AS units
+        FULL JOIN (SELECT ol.flash_sale_id AS sale_id, o.buyer_id,
+                          sum(ol.quantity - ol.cancelled_quantity - ol.returned_quantity) AS units
                    FROM order_lines ol JOIN orders o ON o.id = ol.order_id
                    WHERE ol.flash_sale_id IS NOT NULL GROUP BY 1, 2) l
                ON l.sale_id = b.sale_id AND l.buyer_id = b.buyer_id
-        WHERE b.units IS DISTINCT FROM l.units OR b.units > b.per_customer_limit"""),
+        WHERE coalesce(b.units, 0) <> coalesce(l.units, 0) OR b.units > b.per_customer_limit"""),
     ("flash sale lines", "a sale line buys the sale's offer at the sale price inside its window", """
         SELECT 'order line ' || ol.id FROM order_lines ol
         JOIN flash_sales s ON s.id = ol.flash_sale_id
@@ -83,9 +90,10 @@ INVARIANTS = [
         LEFT JOIN (SELECT order_id, sum(quantity * unit_price) AS total FROM order_lines GROUP BY order_id) l
                ON l.order_id = o.id
         WHERE l.total IS DISTINCT FROM o.subtotal"""),
-    ("purchase totals", "purchases.total is the sum of its orders' subtotals", """
+    ("purchase totals", "purchases.total is the sum of its orders' subtotals and shipping fees", """
         SELECT 'purchase ' || p.id FROM purchases p
-        LEFT JOIN (SELECT purchase_id, sum(subtotal) AS total FROM orders GROUP BY purchase_id) o
+        LEFT JOIN (SELECT purchase_id, sum(subtotal + shipping_fee) AS total FROM orders
+                   GROUP BY purchase_id) o
                ON o.purchase_id = p.id
         WHERE o.total IS DISTINCT FROM p.total"""),
     ("order parties", "lines match their offer's product and seller; orders their purchase's buyer", """
@@ -94,16 +102,52 @@ INVARIANTS = [
         JOIN purchases p ON p.id = o.purchase_id
         WHERE ol.product_id <> f.product_id OR f.seller_id <> o.seller_id OR o.buyer_id <> p.buyer_id
            OR o.buyer_id = o.seller_id"""),
-    ("order fulfilment", "orders.fulfilled_at is set exactly when every line is fulfilled", """
+    ("order money", "an order holds what it was paid less what went back or out: held_amount is the sum "
+                    "of its money rows, refunded_amount its buyer's refunds, and paid = held + refunded + "
+                    "the seller's net + the platform's", """
         SELECT 'order ' || o.id FROM orders o
-        JOIN (SELECT order_id, bool_and(fulfilled_at IS NOT NULL) AS done
-              FROM order_lines GROUP BY order_id) l
+        LEFT JOIN (SELECT order_id, sum(amount) AS held, sum(amount) FILTER (WHERE kind = 'hold') AS hold
+                   FROM order_money GROUP BY order_id) m ON m.order_id = o.id
+        LEFT JOIN (SELECT e.order_id, sum(e.amount) FILTER (WHERE e.user_id = x.buyer_id) AS refunded,
+                          sum(e.amount) FILTER (WHERE e.user_id = x.seller_id) AS seller
+                   FROM ledger_entries e JOIN orders x ON x.id = e.order_id
+                   WHERE e.kind IN ('sale', 'refund') GROUP BY e.order_id) r ON r.order_id = o.id
+        LEFT JOIN (SELECT order_id, sum(amount) AS platform FROM platform_ledger GROUP BY order_id) p
+               ON p.order_id = o.id
+        WHERE o.held_amount <> coalesce(m.held, 0) OR coalesce(m.hold, 0) <> o.subtotal + o.shipping_fee
+           OR o.refunded_amount <> coalesce(r.refunded, 0)
+           OR o.subtotal + o.shipping_fee <> o.held_amount + o.refunded_amount + coalesce(r.seller, 0)
+                                             + coalesce(p.platform, 0)"""),
+    ("order states", "a cancelled order is refunded in full, holds and pays nothing and sells no unit; "
+                     "a delivered one is paid out; an open one holds what is not refunded", """
+        SELECT 'order ' || o.id FROM orders o
+        JOIN (SELECT order_id, sum(quantity - cancelled_quantity - returned_quantity) AS net,
+                     sum(returned_quantity) AS returned FROM order_lines GROUP BY order_id) l
           ON l.order_id = o.id
-        WHERE (o.fulfilled_at IS NOT NULL) <> l.done"""),
-    ("fulfilment after purchase", "lines and orders are fulfilled after their purchase", """
+        WHERE (o.state = 'cancelled' AND (o.held_amount <> 0 OR l.net <> 0 OR o.released_at IS NOT NULL
+                                          OR o.refunded_amount <> o.subtotal + o.shipping_fee))
+           OR (o.state <> 'cancelled' AND l.net = 0 AND l.returned = 0)
+           OR (o.state = 'delivered' AND (o.released_at IS NULL OR o.held_amount <> 0))
+           OR (o.state IN ('placed', 'shipped') AND o.released_at IS NULL
+               AND o.held_amount <> o.subtotal + o.shipping_fee - o.refunded_amount)
+           OR (o.released_at IS NOT NULL AND o.held_amount <> 0)"""),
+    ("order times", "orders ship, arrive and are cancelled after their purchase, in that order", """
         SELECT 'order ' || o.id FROM orders o JOIN purchases p ON p.id = o.purchase_id
-        WHERE o.fulfilled_at < p.created_at OR EXISTS (
-            SELECT 1 FROM order_lines ol WHERE ol.order_id = o.id AND ol.fulfilled_at < p.created_at)"""),
+        WHERE o.shipped_at < p.created_at OR o.delivered_at < o.shipped_at OR o.cancelled_at < p.created_at
+           OR (o.state IN ('shipped', 'delivered')) <> (o.shipped_at IS NOT NULL)
+           OR (o.state = 'delivered') <> (o.delivered_at IS NOT NULL)"""),
+    ("returns", "accepted returns are counted on their lines and refunded at the prices paid", """
+        SELECT 'order line ' || l.id FROM order_lines l
+        LEFT JOIN (SELECT rl.line_id, sum(rl.quantity) AS units FROM return_lines rl
+                   JOIN return_requests q ON q.id = rl.return_id WHERE q.state = 'accepted'
+                   GROUP BY rl.line_id) r ON r.line_id = l.id
+        WHERE l.returned_quantity <> coalesce(r.units, 0)
+        UNION ALL
+        SELECT 'return ' || q.id FROM return_requests q
+        WHERE q.state = 'accepted' AND q.refund_amount IS DISTINCT FROM (
+            SELECT sum(rl.quantity * l.unit_price) FROM return_lines rl
+            JOIN order_lines l ON l.id = rl.line_id
+            WHERE rl.return_id = q.id)"""),
     ("product reviews by buyers", "a product review's author bought the product", """
         SELECT 'product review ' || r.id FROM product_reviews r
         WHERE NOT EXISTS (SELECT 1 FROM order_lines ol JOIN orders o ON o.id = ol.order_id
@@ -133,8 +177,10 @@ OPTIONAL_INVARIANTS = {
         SELECT 'seller ' || coalesce(s.seller_id, l.seller_id)
                || ' product ' || coalesce(s.product_id, l.product_id)
         FROM seller_product_sales s
-        FULL JOIN (SELECT f.seller_id, ol.product_id, p.category_id, sum(ol.quantity) AS units,
-                          sum(ol.quantity * ol.unit_price) AS revenue
+        FULL JOIN (SELECT f.seller_id, ol.product_id, p.category_id,
+                          sum(ol.quantity - ol.cancelled_quantity - ol.returned_quantity) AS units,
+                          sum((ol.quantity - ol.cancelled_quantity - ol.returned_quantity) * ol.unit_price)
+                              AS revenue
                    FROM order_lines ol JOIN offers f ON f.id = ol.offer_id
                    JOIN products p ON p.id = ol.product_id
                    GROUP BY 1, 2, 3) l ON l.seller_id = s.seller_id AND l.product_id = s.product_id
@@ -153,11 +199,6 @@ FRESH_INVARIANTS = [
                    FROM ledger_entries WHERE kind = 'purchase' GROUP BY purchase_id) l
                ON l.purchase_id = p.id
         WHERE l.n IS DISTINCT FROM 1 OR l.total <> -p.total OR l.who <> p.buyer_id"""),
-    ("sale credits", "each order credited its seller the order subtotal", """
-        SELECT 'order ' || o.id FROM orders o
-        LEFT JOIN ledger_entries l
-               ON l.kind = 'sale' AND l.purchase_id = o.purchase_id AND l.user_id = o.seller_id
-        WHERE l.amount IS DISTINCT FROM o.subtotal"""),
     ("reviews after purchases", "reviews are written after the author's first purchase", """
         SELECT 'product review ' || r.id FROM product_reviews r
         WHERE r.created_at <= (SELECT min(p.created_at) FROM order_lines ol

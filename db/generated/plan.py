@@ -32,6 +32,7 @@ class Plan:
     lines: dict
     orders: dict
     purchases: dict
+    returns: dict
     sales: dict
     sale_buyers: dict
     carts: dict
@@ -48,7 +49,8 @@ class Plan:
         loader's producer process plans them while the server is busy with
         the tables before them."""
         if self._ledger is None:
-            self._ledger = plan_ledger(self.ledger_rng, self.now, self.users, self.purchases, self.orders)
+            self._ledger = plan_ledger(self.ledger_rng, self.now, self.users, self.purchases, self.orders,
+                                       self.returns)
         return self._ledger
 
 
@@ -67,7 +69,7 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     offers = plan_offers(rng(), counts, now, users, products)
     lines = plan_lines(rng(), counts, now, users, products, offers)
     sales, sale_buyers = plan_flash_sales(rng(), counts, now, offers, lines)
-    orders, purchases = plan_orders(rng(), now, lines)
+    orders, purchases, returns = plan_orders(rng(), now, lines)
     carts = plan_carts(rng(), counts, now, users, offers)
     bought_at = purchases["created"][lines["purchase"]]
     reviews = plan_reviews(rng(), now, counts.reviews, purchases["buyer"][lines["purchase"]],
@@ -80,18 +82,27 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     _summarise(counts, users, products, offers, lines, reviews, seller_reviews)
     return Plan(counts=counts, seed=seed, now=now, pools=pools, password_hash=password_hash(seed),
                 users=users, products=products, offers=offers, lines=lines, orders=orders,
-                purchases=purchases, sales=sales, sale_buyers=sale_buyers, carts=carts, reviews=reviews,
+                purchases=purchases, returns=returns, sales=sales, sale_buyers=sale_buyers, carts=carts,
+                reviews=reviews,
                 seller_reviews=seller_reviews, seller_sales=_seller_sales(products, offers, lines),
                 photos=photos, product_photos=product_photos, ledger_rng=ledger_rng)
+
+
+def _net(lines: dict) -> np.ndarray:
+    """The units of each line still sold (not cancelled, not returned)."""
+    return lines["quantity"] - lines["cancelled_quantity"] - lines["returned_quantity"]
 
 
 def _seller_sales(products: dict, offers: dict, lines: dict) -> dict:
     """Units and revenue per seller and product (an offer is one seller's
     one product), for the seller_product_sales summary table."""
     size = len(offers["product"])
-    units = int_bincount(lines["offer"], lines["quantity"], size)
-    revenue = int_bincount(lines["offer"], lines["quantity"] * lines["unit_price"], size)
-    sold = np.flatnonzero(units)
+    net = _net(lines)
+    units = int_bincount(lines["offer"], net, size)
+    revenue = int_bincount(lines["offer"], net * lines["unit_price"], size)
+    # Every offer ever bought has its row, even when all its units went
+    # back (the trigger keeps such rows at 0 too).
+    sold = np.flatnonzero(np.bincount(lines["offer"], minlength=size))
     sold = sold[sort_order(offers["seller"][sold], offers["product"][sold])]
     return {"seller": offers["seller"][sold], "product": offers["product"][sold],
             "category": products["category"][offers["product"][sold]], "units": units[sold],
@@ -105,6 +116,6 @@ def _summarise(counts: Counts, users, products, offers, lines, reviews, seller_r
     listed_price = np.where(listed, offers["price"], np.iinfo(np.int64).max)
     cheapest = np.minimum.reduceat(listed_price, group_starts(offers["product"]))
     products["min_price"] = np.where(products["seller_count"] > 0, cheapest, -1)
-    products["units_sold"] = int_bincount(lines["product"], lines["quantity"], counts.products)
+    products["units_sold"] = int_bincount(lines["product"], _net(lines), counts.products)
     products["ratings"] = star_totals(reviews["subject"], reviews["rating"], counts.products)
     users["seller_ratings"] = star_totals(seller_reviews["subject"], seller_reviews["rating"], counts.users)

@@ -1,55 +1,73 @@
 """Plan the ledger: every balance change as a row, with running balances.
 
 Most users top up when they sign up; at checkout the buyer is debited the
-purchase total and each seller credited their order's subtotal; when a
-purchase would take a balance below zero the buyer first tops up, in round
-amounts; afterwards some users with money left withdraw part of it. Ledger
+purchase total (the money is held on the orders); a seller is credited an
+order's subtotal when it is delivered; a cancelled order is refunded to its
+buyer when cancelled, an accepted return to its buyer from its seller when
+accepted; when a row would take a balance below zero the user first tops
+up, in round amounts; afterwards some users with money left withdraw part
+of it. Ledger
 ids follow time, so balance_after, the running sum in id order, is never
 negative and the last one is the user's balance.
 """
 import numpy as np
 
+from .plan_states import ACCEPTED, CANCELLED, DELIVERED
 from .sampling import MINUTE, group_cumsum, group_sizes, group_starts, later, sort_order
 
-KINDS = ("topup", "purchase", "sale", "withdrawal")
-TOPUP, PURCHASE, SALE, WITHDRAWAL = range(4)
+KINDS = ("topup", "purchase", "sale", "withdrawal", "refund")
+TOPUP, PURCHASE, SALE, WITHDRAWAL, REFUND = range(5)
 TOPUP_STEP = 5_000  # top-ups before a purchase are whole multiples of 50.00
-COLUMNS = ("user", "kind", "amount", "time", "seq", "purchase", "balance_after")
+COLUMNS = ("user", "kind", "amount", "time", "seq", "purchase", "balance_after", "order")
 
 
-def plan_ledger(rng, now: int, users: dict, purchases: dict, orders: dict) -> dict:
+def plan_ledger(rng, now: int, users: dict, purchases: dict, orders: dict, returns: dict) -> dict:
     """The ledger rows in id order; sets users["balance"]."""
     n_users, n_purchases = len(users["created"]), len(purchases["buyer"])
     # `seq` orders rows within one second: sign-ups first, then each
     # purchase's rows (top-up, debit, credits), withdrawals last.
     slot = n_users + 1 + np.arange(n_purchases) * 32
     signed_up = np.flatnonzero(rng.random(n_users) < 0.7)
-    firsts = group_starts(orders["purchase"])
     n_orders = len(orders["purchase"])
-    credit_rank = np.arange(n_orders) - np.repeat(firsts, group_sizes(firsts, n_orders))
+    # Rows after checkout (releases and refunds) come at their own times;
+    # their seq only orders rows of the same second.
+    after = slot[-1] + 32 + 3 * np.arange(n_orders) if n_purchases else np.zeros(0, dtype=np.int64)
+    done = np.flatnonzero(orders["state"] == DELIVERED)
+    cancelled = np.flatnonzero(orders["state"] == CANCELLED)
+    accepted = np.flatnonzero(returns["state"] == ACCEPTED)
+    taken_back = returns["order"][accepted]
     ledger = _stack(
         (signed_up, TOPUP, rng.integers(2, 31, len(signed_up)) * 1_000, users["created"][signed_up],
          signed_up),
         (purchases["buyer"], PURCHASE, -purchases["total"], purchases["created"], slot + 1,
          np.arange(n_purchases)),
-        (orders["seller"], SALE, orders["subtotal"], orders["created"],
-         slot[orders["purchase"]] + 2 + credit_rank, orders["purchase"]),
+        (orders["seller"][done], SALE, orders["subtotal"][done], orders["delivered_at"][done], after[done],
+         orders["purchase"][done], 0, done),
+        (orders["buyer"][cancelled], REFUND, orders["subtotal"][cancelled], orders["cancelled_at"][cancelled],
+         after[cancelled], orders["purchase"][cancelled], 0, cancelled),
+        (returns["seller"][accepted], REFUND, -returns["refund"][accepted], returns["decided"][accepted],
+         after[taken_back] + 1, orders["purchase"][taken_back], 0, taken_back),
+        (orders["buyer"][taken_back], REFUND, returns["refund"][accepted], returns["decided"][accepted],
+         after[taken_back] + 2, orders["purchase"][taken_back], 0, taken_back),
     )
     ledger = _take(ledger, sort_order(ledger["time"] - ledger["time"].min(initial=0), ledger["seq"]))
     final = _add_topups(ledger)
     ledger = _add_topup_rows(ledger)
     users["balance"] = np.zeros(n_users, dtype=np.int64)
     users["balance"][final[0]] = final[1]
-    return _add_withdrawals(rng, now, ledger, users["balance"], slot[-1] + 32 if n_purchases else n_users + 1)
+    return _add_withdrawals(rng, now, ledger, users["balance"],
+                            slot[-1] + 32 + 3 * n_orders if n_purchases else n_users + 1)
 
 
 def _stack(*parts) -> dict:
-    """Rows given as (user, kind, amount, time, seq[, purchase]) tuples of columns."""
+    """Rows given as (user, kind, amount, time, seq[, purchase, balance_after,
+    order]) tuples of columns."""
     columns = {name: [] for name in COLUMNS}
     for part in parts:
         values = dict(zip(COLUMNS, part, strict=False))  # purchase and balance_after may be left out
         values.setdefault("purchase", -1)
         values.setdefault("balance_after", 0)
+        values.setdefault("order", -1)
         for name in COLUMNS:
             columns[name].append(np.broadcast_to(np.asarray(values[name], dtype=np.int64), (len(part[0]),)))
     return {name: np.concatenate(values) for name, values in columns.items()}
@@ -87,6 +105,7 @@ def _add_topup_rows(ledger: dict) -> dict:
     at = np.flatnonzero(topup > 0)
     rows = {"user": ledger["user"][at], "kind": np.full(len(at), TOPUP), "amount": topup[at],
             "time": ledger["time"][at], "seq": ledger["seq"][at] - 1, "purchase": np.full(len(at), -1),
+            "order": np.full(len(at), -1),
             # The balance after the top-up is the one before the debit.
             "balance_after": ledger["balance_after"][at] - ledger["amount"][at]}
     return _insert(ledger, at, rows)
@@ -115,7 +134,8 @@ def _add_withdrawals(rng, now: int, ledger: dict, balance: np.ndarray, seq: int)
     np.maximum.at(last_time, ledger["user"], ledger["time"])
     rows = {"user": wants, "kind": np.full(len(wants), WITHDRAWAL), "amount": -amount,
             "time": later(rng, last_time[wants], now - MINUTE), "seq": seq + wants,
-            "purchase": np.full(len(wants), -1), "balance_after": balance[wants] - amount}
+            "purchase": np.full(len(wants), -1), "balance_after": balance[wants] - amount,
+            "order": np.full(len(wants), -1)}
     balance[wants] -= amount
     order = np.lexsort((rows["seq"], rows["time"]))
     at = np.searchsorted(ledger["time"], rows["time"][order], side="right")

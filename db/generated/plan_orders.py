@@ -4,15 +4,18 @@ Purchase times come first (ids follow time, volume grows with the shop);
 each is made by a user who had joined, and its lines buy offers that
 existed then (popular products and cheap offers more often), never the
 buyer's own, never one offer twice. Lines are grouped by (purchase, seller) into orders, and are
-priced, summed and fulfilled once flash sales have claimed their lines.
+priced and summed once flash sales have claimed their lines; then each order
+gets its state (placed, shipped, delivered or cancelled), its money (held
+while open, released on delivery, refunded on cancellation) and a few
+delivered ones a return request (accepted, refused or still open), as the
+transitions of app/models/order_state.py would have left them.
 """
 import numpy as np
 
 from .counts import MAX_LINES_PER_PURCHASE, Counts
+from .plan_states import plan_states
 from .sampling import (
-    DAY,
     HOUR,
-    MINUTE,
     distinct_per_group,
     group_sizes,
     group_starts,
@@ -82,9 +85,10 @@ def _same_seller_often(rng, purchase: np.ndarray, offer: np.ndarray, offers: dic
     return offer
 
 
-def plan_orders(rng, now: int, lines: dict) -> tuple[dict, dict]:
-    """Orders (one per purchase and seller) with subtotals and fulfilment,
-    the purchases' totals, and each line's order and fulfilment time."""
+def plan_orders(rng, now: int, lines: dict) -> tuple[dict, dict, dict]:
+    """Orders (one per purchase and seller) with subtotals, states and money,
+    the purchases' totals, each line's order and cancelled or returned
+    units, and the return requests."""
     purchases = lines.pop("purchases")
     key = lines["purchase"] * (lines["seller"].max() + 1) + lines["seller"]
     starts = group_starts(key)
@@ -100,28 +104,5 @@ def plan_orders(rng, now: int, lines: dict) -> tuple[dict, dict]:
     }
     # Every purchase has at least one order, and orders are sorted by purchase.
     purchases["total"] = np.add.reduceat(orders["subtotal"], group_starts(order_purchase))
-    _fulfil(rng, now, orders, lines, starts)
-    return orders, purchases
-
-
-def _fulfil(rng, now: int, orders: dict, lines: dict, starts: np.ndarray) -> None:
-    """Old orders are mostly shipped, recent ones mostly open; a few are
-    partly shipped. Shipping happens after the purchase and before now."""
-    n = len(starts)
-    age = now - orders["created"]
-    done = rng.random(n) < np.clip(age / (7 * DAY), 0.05, 0.985)
-    partly = ~done & (rng.random(n) < 0.3)
-    delay = (30 * MINUTE + rng.exponential(1.5 * DAY, n)).astype(np.int64)
-    shipped = orders["created"] + delay
-    too_late = shipped >= now
-    shipped[too_late] = later(rng, orders["created"][too_late], now)
-    line_order = lines["order"]
-    line_done = done[line_order] | (partly[line_order] & (rng.random(len(line_order)) < 0.5))
-    # A partly shipped order keeps its last line open.
-    last_line = np.r_[starts[1:], len(line_order)] - 1
-    line_done[last_line[partly]] = False
-    spread_after = (rng.random(len(line_order)) * np.minimum(HOUR, now - shipped[line_order] - 1))
-    line_time = shipped[line_order] + spread_after.astype(np.int64)
-    lines["fulfilled"] = np.where(line_done, line_time, -1)
-    all_done = np.logical_and.reduceat(line_done, starts)
-    orders["fulfilled"] = np.where(all_done, np.maximum.reduceat(line_time, starts), -1)
+    returns = plan_states(rng, now, orders, lines, starts)
+    return orders, purchases, returns

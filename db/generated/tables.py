@@ -8,15 +8,24 @@ not need it, a reader of the CSV files may); TABLE_ORDER is read from it.
 """
 from .columns import Table
 from .plan import Plan
-from .tables_catalog import categories, offers, photos, product_photos, products, users
+from .tables_catalog import addresses, categories, offers, photos, product_photos, products, users
 from .tables_ledger import ledger_entries
-from .tables_orders import order_lines, orders, purchases, seller_product_sales
+from .tables_orders import (
+    order_lines,
+    order_money,
+    orders,
+    purchases,
+    return_lines,
+    return_requests,
+    seller_product_sales,
+)
 from .tables_reviews import reviews
 from .tables_sales import cart_items, flash_sale_buyers, flash_sales
 
 TABLES = {
     "categories": categories,
     "users": users,
+    "addresses": addresses,
     "products": products,
     "offers": offers,
     "photos": photos,
@@ -27,6 +36,9 @@ TABLES = {
     "purchases": purchases,
     "orders": orders,
     "order_lines": order_lines,
+    "order_money": order_money,
+    "return_requests": return_requests,
+    "return_lines": return_lines,
     "seller_product_sales": seller_product_sales,
     "product_reviews": reviews,
     "seller_reviews": reviews,

@@ -72,6 +72,45 @@ def users(plan: Plan, table: str) -> Table:
     ])
 
 
+def _full_name(plan: Plan, user: np.ndarray) -> tuple[cb.Field, cb.Field, cb.Field]:
+    """"First", " ", "Last" of the users `user` (0-based), demo users' own."""
+    users, pools = plan.users, plan.pools
+    demo = len(DEMO_PEOPLE)
+    first = cb.Pool(list(pools.first_names) + [p[0] for p in DEMO_PEOPLE])
+    last = cb.Pool(list(pools.last_names) + [p[1] for p in DEMO_PEOPLE])
+    is_demo = user < demo
+    first_index = np.where(is_demo, len(pools.first_names) + user, users["first"][user])
+    last_index = np.where(is_demo, len(pools.last_names) + user, users["last"][user])
+    return cb.pooled(first, first_index), cb.const(len(user), " "), cb.pooled(last, last_index)
+
+
+def _street_city(plan: Plan, user: np.ndarray) -> tuple[cb.Field, cb.Field, cb.Field]:
+    streets, cities = cb.Pool(plan.pools.streets), cb.Pool(plan.pools.cities)
+    return (cb.pooled(streets, plan.users["street"][user]), cb.const(len(user), ", "),
+            cb.pooled(cities, plan.users["city"][user]))
+
+
+def postal_label(plan: Plan, who: np.ndarray) -> Column:
+    """A column of "First Last", a newline, "street, city" for the users
+    `who` (0-based): what an order copies from its buyer's address."""
+    def make(part):
+        user = who[part]
+        return quoted(*_full_name(plan, user), cb.const(len(user), "\n"), *_street_city(plan, user))
+    return make
+
+
+def addresses(plan: Plan, table: str) -> Table:
+    """Every user's address book: their one address, the default."""
+    everyone = np.arange(plan.counts.users)
+    return Table(table, plan.counts.users, [
+        ("id", ids), ("user_id", ref(everyone)),
+        ("recipient", lambda part: quoted(*_full_name(plan, everyone[part]))),
+        ("address", lambda part: quoted(*_street_city(plan, everyone[part]))),
+        ("is_default", flag(np.ones(plan.counts.users, dtype=bool))),
+        ("created_at", times(plan.users["created"])),
+    ], optional=True)
+
+
 def products(plan: Plan, table: str) -> Table:
     products = plan.products
     chosen = CATEGORIES[:plan.counts.categories]

@@ -4,7 +4,7 @@ from .columns import Deferred, Table, ids, money, ref, times
 from .plan import Plan
 from .plan_ledger import KINDS
 
-LEDGER_COLUMNS = ["id", "user_id", "kind", "amount", "balance_after", "purchase_id", "created_at"]
+LEDGER_COLUMNS = ["id", "user_id", "kind", "amount", "balance_after", "purchase_id", "created_at", "order_id"]
 
 
 def ledger_entries(plan: Plan, table: str) -> Deferred:
@@ -15,6 +15,6 @@ def ledger_entries(plan: Plan, table: str) -> Deferred:
         return Table(table, len(ledger["user"]), list(zip(LEDGER_COLUMNS, [
             ids, ref(ledger["user"]), lambda part: cb.pooled(kinds, ledger["kind"][part]),
             lambda part: cb.money(ledger["amount"][part]), money(ledger["balance_after"]),
-            ref(ledger["purchase"]), times(ledger["time"])], strict=True)))
+            ref(ledger["purchase"]), times(ledger["time"]), ref(ledger["order"])], strict=True)))
 
     return Deferred(table, LEDGER_COLUMNS, build)

@@ -1,7 +1,15 @@
-"""The CSV form of the purchase, order, order line and seller sales summary
-tables (planned in plan_orders.py and plan.py)."""
+"""The CSV form of the purchase, order, order line, order money, return and
+seller sales summary tables (planned in plan_orders.py, plan_states.py and
+plan.py)."""
+import numpy as np
+
+from . import csvbytes as cb
 from .columns import Table, ids, ints, money, ref, times
 from .plan import Plan
+from .plan_states import CANCELLED, DELIVERED, RETURN_STATES, SHIPPED, STATES
+from .tables_catalog import postal_label
+
+CARRIERS = ("Posti", "DHL", "UPS", "PostNord")
 
 
 def purchases(plan: Plan, table: str) -> Table:
@@ -14,10 +22,32 @@ def purchases(plan: Plan, table: str) -> Table:
 
 def orders(plan: Plan, table: str) -> Table:
     placed = plan.orders
+    state = placed["state"]
+    states, by = cb.Pool(STATES), cb.Pool(("seller", "buyer"))
+    carriers = cb.Pool(CARRIERS)
+    sent = (state == SHIPPED) | (state == DELIVERED)
+
+    def carrier(part):
+        return cb.pooled(carriers, np.arange(part.start, part.stop) % len(CARRIERS), null=~sent[part])
+
+    def tracking(part):
+        n, row = part.stop - part.start, np.arange(part.start, part.stop)
+        number = 100_000_000 + row * 7_919 % 900_000_000
+        return cb.concat(cb.const(n, "SK", null=~sent[part]), cb.integer(number, null=~sent[part]))
+
     return Table(table, len(placed["purchase"]), [
         ("id", ids), ("purchase_id", ref(placed["purchase"])), ("seller_id", ref(placed["seller"])),
         ("buyer_id", ref(placed["buyer"])), ("subtotal", money(placed["subtotal"])),
-        ("created_at", times(placed["created"])), ("fulfilled_at", times(placed["fulfilled"])),
+        ("created_at", times(placed["created"])),
+        ("state", lambda part: cb.pooled(states, state[part])),
+        ("ship_to", postal_label(plan, placed["buyer"])),
+        ("held_amount", money(placed["held"])), ("refunded_amount", money(placed["refunded"])),
+        ("carrier", carrier), ("tracking_number", tracking),
+        ("shipped_at", times(placed["shipped_at"])), ("delivered_at", times(placed["delivered_at"])),
+        ("cancelled_at", times(placed["cancelled_at"])),
+        ("cancelled_by", lambda part: cb.pooled(by, np.maximum(placed["cancelled_by"][part], 0),
+                                                null=placed["cancelled_by"][part] < 0)),
+        ("released_at", times(placed["delivered_at"])),
     ])
 
 
@@ -27,8 +57,50 @@ def order_lines(plan: Plan, table: str) -> Table:
         ("id", ids), ("order_id", ref(lines["order"])), ("offer_id", ref(lines["offer"])),
         ("product_id", ref(lines["product"])), ("quantity", ints(lines["quantity"])),
         ("unit_price", money(lines["unit_price"])), ("flash_sale_id", ref(lines["flash_sale"])),
-        ("fulfilled_at", times(lines["fulfilled"])),
+        ("cancelled_quantity", ints(lines["cancelled_quantity"])),
+        ("returned_quantity", ints(lines["returned_quantity"])),
     ])
+
+
+def order_money(plan: Plan, table: str) -> Table:
+    """Each order's hold at checkout, and its release on delivery or its
+    refund on cancellation (returns are refunded by the seller, not here)."""
+    placed = plan.orders
+    done = np.flatnonzero(placed["state"] == DELIVERED)
+    cancelled = np.flatnonzero(placed["state"] == CANCELLED)
+    everyone = np.arange(len(placed["state"]))
+    order = np.concatenate([everyone, done, cancelled])
+    kind = np.concatenate([np.zeros(len(everyone), np.int64), np.ones(len(done), np.int64),
+                           np.full(len(cancelled), 2)])
+    amount = np.concatenate([placed["subtotal"], -placed["subtotal"][done], -placed["subtotal"][cancelled]])
+    when = np.concatenate([placed["created"], placed["delivered_at"][done],
+                           placed["cancelled_at"][cancelled]])
+    kinds = cb.Pool(("hold", "release", "refund"))
+    return Table(table, len(order), [
+        ("id", ids), ("order_id", ref(order)), ("kind", lambda part: cb.pooled(kinds, kind[part])),
+        ("amount", lambda part: cb.money(amount[part])), ("created_at", times(when)),
+    ], optional=True)
+
+
+def return_requests(plan: Plan, table: str) -> Table:
+    returns = plan.returns
+    states = cb.Pool(RETURN_STATES)
+    reasons = cb.Pool(("It arrived broken.", "Not as described.", "Wrong size.", "I changed my mind."))
+    refunded = np.where(returns["state"] == RETURN_STATES.index("accepted"), returns["refund"], -1)
+    return Table(table, len(returns["order"]), [
+        ("id", ids), ("order_id", ref(returns["order"])), ("seller_id", ref(returns["seller"])),
+        ("state", lambda part: cb.pooled(states, returns["state"][part])),
+        ("reason", lambda part: cb.pooled(reasons, np.arange(part.start, part.stop) % 4)),
+        ("refund_amount", money(refunded)), ("created_at", times(returns["created"])),
+        ("decided_at", times(returns["decided"])),
+    ], optional=True)
+
+
+def return_lines(plan: Plan, table: str) -> Table:
+    returns = plan.returns
+    return Table(table, len(returns["order"]), [
+        ("return_id", ids), ("line_id", ref(returns["line"])), ("quantity", ints(returns["quantity"])),
+    ], optional=True)
 
 
 def seller_product_sales(plan: Plan, table: str) -> Table:

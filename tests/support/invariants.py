@@ -2,7 +2,7 @@
 any amount of concurrent buying. The invariants themselves are the data
 generator's (db/generated/checks.py), written once for both: stored
 aggregates equal their rows, balances their ledgers, each purchase's debit
-its total and each order's credit its subtotal, flash sales their limits,
+its total, each order's money its state, flash sales their limits,
 every foreign key its row. Tests add what only they know: the stock each
 offer started with.
 
@@ -18,7 +18,8 @@ def _stock_violations(dsn: str, initial_stock: dict[int, int]) -> list[str]:
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute("""SELECT o.id, o.quantity, coalesce(sum(l.quantity), 0) AS sold
+            cur.execute("""SELECT o.id, o.quantity,
+                                  coalesce(sum(l.quantity - l.cancelled_quantity - l.returned_quantity), 0)
                            FROM offers o LEFT JOIN order_lines l ON l.offer_id = o.id
                            WHERE o.id = ANY(%s) GROUP BY o.id""", (list(initial_stock),))
             rows = cur.fetchall()

@@ -8,8 +8,9 @@ from app import db
 
 def make_purchase(app, buyer, lines, created_at=None) -> int:
     """Record that `buyer` bought `lines` — [(offer, quantity)] with offers as
-    returned by the make_offer fixture — as one purchase with one order per
-    seller, at the offers' prices, and count the units in products.units_sold.
+    returned by the make_offer fixture — as one purchase with one delivered
+    order per seller, at the offers' prices, and count the units in
+    products.units_sold.
     `created_at` backdates it. Returns the purchase id."""
     by_seller = defaultdict(list)
     for offer, quantity in lines:
@@ -21,10 +22,13 @@ def make_purchase(app, buyer, lines, created_at=None) -> int:
             "RETURNING id", (buyer.id, total, created_at))
         for seller_id, seller_lines in by_seller.items():
             subtotal = sum(Decimal(offer["price"]) * quantity for offer, quantity in seller_lines)
+            # Delivered (and so paid out), the state analytics count.
             order_id = db.query_value(
-                """INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, created_at)
-                   VALUES (%s, %s, %s, %s, coalesce(%s, now())) RETURNING id""",
-                (purchase_id, seller_id, buyer.id, subtotal, created_at))
+                """INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, created_at, state,
+                                      shipped_at, delivered_at, released_at)
+                   VALUES (%s, %s, %s, %s, coalesce(%s, now()), 'delivered', coalesce(%s, now()),
+                           coalesce(%s, now()), coalesce(%s, now())) RETURNING id""",
+                (purchase_id, seller_id, buyer.id, subtotal, created_at, created_at, created_at, created_at))
             for offer, quantity in seller_lines:
                 db.execute(
                     """INSERT INTO order_lines (order_id, offer_id, product_id, quantity, unit_price)

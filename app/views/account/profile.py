@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, login_user
 
 from ...forms.accounts import PasswordForm, ProfileForm, TopUpForm, WithdrawForm
 from ...models import ledger
+from ...models import order as orders
 from ...models import user as users
 from ...pagination import page_arg, paginate
 from ..helpers import refuse_if_suspended
@@ -22,6 +23,7 @@ def _overview(topup_form=None, withdraw_form=None, status=200):
     number = page_arg()
     entries = paginate(ledger.entries(current_user.id, number, LEDGER_PER_PAGE), number, LEDGER_PER_PAGE)
     return render_template("account/overview.html", entries=entries,
+                           held=orders.seller_money(current_user.id),
                            topup_form=topup_form or TopUpForm(prefix="topup"),
                            withdraw_form=withdraw_form or WithdrawForm(prefix="withdraw")), status
 
