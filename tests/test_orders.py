@@ -122,6 +122,11 @@ def test_seller_ships_and_delivers_and_the_buyer_sees_it(app, client, user_clien
     assert "Delivered" in buyer_client.get("/purchases/").get_data(as_text=True)
     assert "Order #" in client.get("/sell/orders?status=delivered").get_data(as_text=True)
     assert "No orders in “To ship”." in client.get("/sell/orders?status=placed").get_data(as_text=True)
+    # The orders page opens on the orders to ship; all of them are a click away.
+    opening = client.get("/sell/orders").get_data(as_text=True)
+    assert "No orders in “To ship”." in opening and "<strong>To ship</strong>" in opening
+    assert 'href="/sell/orders?status=all">All orders</a>' in opening
+    assert "Order #" in client.get("/sell/orders?status=all").get_data(as_text=True)
 
 
 def test_only_the_seller_moves_an_order(app, user_client, make_user, make_offer):

@@ -12,8 +12,10 @@ from ...pagination import page_arg, paginate
 
 bp = Blueprint("sell_orders", __name__, url_prefix="/sell/orders")
 PER_PAGE = 20
-STATUSES = {"all": "All orders", "placed": "To ship", "shipped": "Shipped", "delivered": "Delivered",
+STATUSES = {"placed": "To ship", "all": "All orders", "shipped": "Shipped", "delivered": "Delivered",
             "cancelled": "Cancelled", "returns": "Returns to answer"}
+# The orders page opens on what is left to do: the orders to ship.
+DEFAULT_STATUS = "placed"
 
 
 @bp.before_request
@@ -24,13 +26,13 @@ def require_login():
 
 @bp.route("")
 def index():
-    status = request.args.get("status", "all")
+    status = request.args.get("status", DEFAULT_STATUS)
     if status not in STATUSES:
         abort(400, description="The status filter must be one of: " + ", ".join(STATUSES) + ".")
     number = page_arg()
     rows = orders.orders_for_seller(current_user.id, status, number, PER_PAGE)
     return render_template("sell/orders.html", page=paginate(rows, number, PER_PAGE),
-                           status=status, statuses=STATUSES)
+                           status=status, statuses=STATUSES, default_status=DEFAULT_STATUS)
 
 
 def _order_page(order_id: int, refusal: str | None = None, ship_form=None, status: int = 200):
