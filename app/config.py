@@ -74,6 +74,12 @@ def load(instance_path: Path) -> dict:
         # networks, or a request with `Authorization: Bearer <token>`.
         "METRICS_ALLOW": metrics_networks(os.environ.get("SOUK_METRICS_ALLOW", "127.0.0.1,::1")),
         "METRICS_TOKEN": os.environ.get("SOUK_METRICS_TOKEN") or None,
+        # The one currency of the marketplace (ISO 4217) and the locale that
+        # writes amounts (see app/money.py).
+        "CURRENCY": os.environ.get("SOUK_CURRENCY", "EUR"),
+        "LOCALE": os.environ.get("SOUK_LOCALE", "en"),
+        # The time zone guests and users without their own see (IANA name).
+        "TIMEZONE": os.environ.get("SOUK_TIMEZONE", "UTC"),
         # The platform's share of each completed order, in percent of the
         # money released to the seller (rounded half up to the cent).
         "COMMISSION_PERCENT": _number("SOUK_COMMISSION_PERCENT", "0", Decimal(0), Decimal(100)),

@@ -1,32 +1,42 @@
 """Jinja filters and globals shared by every template."""
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
-
-def money(value) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value):,.2f}"
+from . import zones
+from .money import format_money
 
 
-def _time(value: datetime, text_format: str) -> Markup:
+def viewer_zone() -> ZoneInfo:
+    """The time zone the viewer reads and types times in: their profile's,
+    else the site's (SOUK_TIMEZONE)."""
+    name = current_user.time_zone if current_user.is_authenticated else None
+    return zones.zone(name, current_app.config["TIMEZONE"])
+
+
+def _time(value: datetime, text: str) -> Markup:
     """A <time> element: the stylesheet keeps it on one line, so a date
     never wraps mid-number on a narrow screen."""
-    utc = value.astimezone(UTC)
-    return Markup('<time datetime="{}">{}</time>').format(utc.isoformat(timespec="minutes"),
-                                                         utc.strftime(text_format))
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(timespec="minutes"), text)
+
+
+def when_text(value: datetime) -> str:
+    """when() as plain text, for messages: 2026-11-21 15:05 CET."""
+    return zones.moment_text(value, viewer_zone())
 
 
 def when(value: datetime | None) -> Markup | str:
-    """A timestamp in UTC, minute precision: 2026-11-21 14:05 UTC."""
-    return _time(value, "%Y-%m-%d %H:%M UTC") if value else ""
+    """A moment in the viewer's time zone, minute precision, the zone named:
+    2026-11-21 15:05 CET. The one filter every shown time goes through."""
+    return _time(value, zones.moment_text(value, viewer_zone())) if value else ""
 
 
 def day(value: datetime | None) -> Markup | str:
-    return _time(value, "%Y-%m-%d") if value else ""
+    """The date of a moment in the viewer's time zone: 2026-11-21."""
+    return _time(value, value.astimezone(viewer_zone()).strftime("%Y-%m-%d")) if value else ""
 
 
 def url_with(**changes) -> str:
@@ -47,7 +57,7 @@ def save_data() -> bool:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(money=money, when=when, day=day)
-    app.jinja_env.globals.update(url_with=url_with, save_data=save_data)
+    app.jinja_env.filters.update(money=format_money, when=when, day=day)
+    app.jinja_env.globals.update(url_with=url_with, viewer_zone=viewer_zone, save_data=save_data)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

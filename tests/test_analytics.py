@@ -62,10 +62,14 @@ def test_buyer_analytics_numbers(app, shop):
     page = client.get("/account/analytics").get_data(as_text=True)
     this_month = datetime.now(UTC).strftime("%b %Y")
     previous = last_month().strftime("%b %Y")
-    assert f'<th scope="row">{previous}</th><td class="num">1</td><td class="num">25.00</td>' in page
-    assert f'<th scope="row">{this_month}</th><td class="num">1</td><td class="num">42.50</td>' in page
-    assert '<th scope="row">Books</th><td class="num">3</td><td class="num">37.50</td>' in page
-    assert '<th scope="row">Kitchen</th><td class="num">1</td><td class="num">30.00</td>' in page
+    assert f'<th scope="row">{previous}</th><td class="num">1</td><td class="num">25.00\u00a0EUR</td>' \
+        in page
+    assert f'<th scope="row">{this_month}</th><td class="num">1</td><td class="num">42.50\u00a0EUR</td>' \
+        in page
+    assert '<th scope="row">Books</th><td class="num">3</td><td class="num">37.50\u00a0EUR</td>' \
+        in page
+    assert '<th scope="row">Kitchen</th><td class="num">1</td><td class="num">30.00\u00a0EUR</td>' \
+        in page
     assert page.index(">Books<") < page.index(">Kitchen<")  # biggest first
     urls = chart_urls(page)
     assert len(urls) == 2
@@ -113,9 +117,12 @@ def test_seller_analytics_numbers(app, shop, make_user, make_offer):
     client = logged_in(app, shop["sam"])
     page = client.get("/sell/analytics").get_data(as_text=True)
     this_month = datetime.now(UTC).strftime("%b %Y")
-    assert f'<th scope="row">{this_month}</th><td class="num">1</td><td class="num">42.50</td>' in page
-    assert '<th scope="row">Kitchen</th><td class="num">1</td><td class="num">30.00</td>' in page
-    assert "Atlas of &lt;Maps&gt; $5</a></th><td class=\"num\">3</td><td class=\"num\">37.50</td>" in page
+    assert f'<th scope="row">{this_month}</th><td class="num">1</td><td class="num">42.50\u00a0EUR</td>' \
+        in page
+    assert '<th scope="row">Kitchen</th><td class="num">1</td><td class="num">30.00\u00a0EUR</td>' \
+        in page
+    assert "Atlas of &lt;Maps&gt; $5</a></th><td class=\"num\">3</td><td class=\"num\">37.50\u00a0EUR</td>" \
+        in page
     assert "No ratings yet" in page
     urls = chart_urls(page)
     assert len(urls) == 3  # no ratings chart yet: text instead
@@ -175,7 +182,8 @@ def test_sales_follow_a_product_to_its_new_category(app, shop):
     stored, truth = sales_summary_and_truth(app)
     assert stored == truth
     page = logged_in(app, shop["sam"]).get("/sell/analytics").get_data(as_text=True)
-    assert '<th scope="row">Books</th><td class="num">4</td><td class="num">67.50</td>' in page
+    assert '<th scope="row">Books</th><td class="num">4</td><td class="num">67.50\u00a0EUR</td>' \
+        in page
     assert ">Kitchen<" not in page
 
 

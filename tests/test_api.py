@@ -21,7 +21,7 @@ def test_token_then_me(client, api_user):
     assert response.status_code == 200
     assert response.get_json() == {
         "id": user.id, "email": user.email, "first_name": "Test", "last_name": "User",
-        "address": "1 Test Road", "balance": "100.00",
+        "address": "1 Test Road", "balance": "100.00", "currency": "EUR",
         "created_at": response.get_json()["created_at"]}
     assert "password" not in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"

@@ -40,8 +40,8 @@ def test_product_list_fields(client, catalog):
     lamp = body["items"][0]  # best selling first
     assert lamp == {"id": catalog["lamp"], "name": "Brass desk lamp",
                     "category": {"name": "Home", "slug": "home"}, "cheapest_price": "19.50",
-                    "cheapest_offer_id": lamp["cheapest_offer_id"], "total_stock": 7, "seller_count": 2,
-                    "average_rating": 4.33, "rating_count": 3}
+                    "currency": "EUR", "cheapest_offer_id": lamp["cheapest_offer_id"], "total_stock": 7,
+                    "seller_count": 2, "average_rating": 4.33, "rating_count": 3}
     kettle, chair = body["items"][1], body["items"][2]
     assert (kettle["cheapest_price"], kettle["total_stock"], kettle["average_rating"]) == (None, 0, None)
     assert (chair["cheapest_price"], chair["total_stock"], chair["cheapest_offer_id"]) == (None, 0, None)

@@ -193,7 +193,8 @@ def test_history_is_paginated_newest_first(client, shop):
     ids = [order(client, shop, _items((shop["mug"], 1)), key=f"k{n}").get_json()["id"] for n in range(3)]
     first = client.get(f"{ORDERS}?per_page=2", headers=shop["headers"]).get_json()
     assert [item["id"] for item in first["items"]] == [ids[2], ids[1]]
-    assert first["items"][0] == {"id": ids[2], "total": "4.25", "created_at": first["items"][0]["created_at"],
+    assert first["items"][0] == {"id": ids[2], "total": "4.25", "currency": "EUR",
+                                 "created_at": first["items"][0]["created_at"],
                                  "sellers": "Bob Vendor", "units": 1, "order_count": 1,
                                  "states": {"placed": 1}}
     second = client.get(first["next"], headers=shop["headers"]).get_json()

@@ -30,7 +30,8 @@ def test_top_up_and_withdraw(app, user_client):
     assert client.post("/account/topup", data={"topup-amount": "100.50"}).status_code == 302
     assert client.post("/account/withdraw", data={"withdraw-amount": "40"}).status_code == 302
     page = client.get("/account/").get_data(as_text=True)
-    assert ledger_rows(page) == [("Withdrawal", "-40.00", "60.50"), ("Topup", "100.50", "100.50")]
+    assert ledger_rows(page) == [("Withdrawal", "-40.00\u00a0EUR", "60.50\u00a0EUR"),
+                                 ("Topup", "100.50\u00a0EUR", "100.50\u00a0EUR")]
     assert balance_and_ledger(app, user.id) == (Decimal("60.50"), Decimal("60.50"))
 
 
@@ -43,7 +44,7 @@ def test_withdraw_never_below_zero(app, user_client):
 
 
 @pytest.mark.parametrize("amount, message", [
-    ("-5", "more than 0"), ("0", "more than 0"), ("abc", "as a number"), ("1.234", "at most 2 decimals"),
+    ("-5", "more than 0"), ("0", "more than 0"), ("abc", "as a number"), ("1.2345", "at most 2 decimals"),
     ("99999999999", "at most 1,000,000"), ("", "Enter an amount"), ("NaN", "as a number"),
     ("Infinity", "as a number"), ("1e400", "as a number"), ("9" * 5000, "as a number"),
 ])
@@ -63,10 +64,10 @@ def test_ledger_is_paginated_with_running_balance(app, user_client):
         client.post("/account/topup", data={"topup-amount": "1"})
     # Newest first, 20 to a page, each row with the running balance after it.
     first = client.get("/account/").get_data(as_text=True)
-    assert ledger_rows(first) == [("Topup", "1.00", f"{n}.00") for n in range(25, 5, -1)]
+    assert ledger_rows(first) == [("Topup", "1.00\u00a0EUR", f"{n}.00\u00a0EUR") for n in range(25, 5, -1)]
     assert 'rel="next"' in first
     second = client.get("/account/?page=2").get_data(as_text=True)
-    assert ledger_rows(second) == [("Topup", "1.00", f"{n}.00") for n in range(5, 0, -1)]
+    assert ledger_rows(second) == [("Topup", "1.00\u00a0EUR", f"{n}.00\u00a0EUR") for n in range(5, 0, -1)]
     assert 'rel="next"' not in second
     assert client.get("/account/?page=abc").status_code == 400
     assert client.get("/account/?page=-1").status_code == 400

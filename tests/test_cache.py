@@ -78,7 +78,7 @@ def test_a_price_change_shows_on_every_guest_page_within_the_bound(cached_app, d
     for page in teapot["pages"]:
         assert "10.00" in guest.get(page).get_data(as_text=True), page
     _sql(database, "UPDATE offers SET price = 7.77 WHERE id = %s", (teapot["offer_id"],))
-    took = _seconds_until_every_page_shows(guest, teapot["pages"], r">7\.77<|From 7\.77", BOUND + 3)
+    took = _seconds_until_every_page_shows(guest, teapot["pages"], r">7\.77\xa0EUR<|From 7\.77", BOUND + 3)
     assert took <= BOUND + 0.5
 
 
@@ -183,7 +183,7 @@ def test_a_seller_sees_their_own_price_change_at_once(cached_app, make_user, tea
     response = client.post(f"/sell/inventory/{other}/edit", data={"price": "3.21", "quantity": "4",
                                                                  "quantity_seen": "4"})
     assert response.status_code == 302
-    assert ">3.21<" in client.get(offer_page).get_data(as_text=True)
+    assert ">3.21\u00a0EUR<" in client.get(offer_page).get_data(as_text=True)
 
 
 def _offer_of(client, app, seller, teapot) -> int:

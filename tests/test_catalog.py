@@ -133,7 +133,7 @@ def test_sorts_apply_to_keyword_search(client, shop):
 @pytest.mark.parametrize("query, message", [
     ("price_min=50&price_max=10", "must not be below the lowest price"),
     ("price_min=abc", "Enter an amount as a number"),
-    ("price_max=1.999", "at most 2 decimals"),
+    ("price_max=1.9999", "at most 2 decimals"), ("price_max=1,999", "could mean 1999 or 1.999"),
     ("price_min=-5", "more than 0"),
     ("price_max=1e9", "Enter an amount as a number"),
     ("sort=cheapest", "Not a valid choice"),
@@ -204,12 +204,14 @@ def app_offer_id(app, product_id, price):
     return value(app, "SELECT id FROM offers WHERE product_id = %s AND price = %s", (product_id, price))
 
 
-def test_no_cart_form_when_the_cheapest_offer_is_the_shoppers_own(client, shop, login):
-    login(client, shop["other"])  # Olga has the cheapest skillet offer
+def test_when_the_cheapest_offer_is_the_shoppers_own_the_next_cheapest_is_offered(app, client, shop, login):
+    login(client, shop["other"])  # Olga has the cheapest skillet offer (25.00); Sam sells at 30.00
     html = client.get("/c/kitchen").get_data(as_text=True)
     skillet_row = html.split(f'href="/products/{shop["skillet"]}"')[1].split("</tr>")[0]
-    knife_row = html.split(f'href="/products/{shop["knife"]}"')[1].split("</tr>")[0]
-    assert "/cart/add" not in skillet_row and "/cart/add" in knife_row
+    sams = app_offer_id(app, shop["skillet"], "30.00")
+    assert f'name="offer_id" value="{sams}"' in skillet_row and "30.00" in skillet_row
+    kettle_row = html.split(f'href="/products/{shop["kettle"]}"')[1].split("</tr>")[0]
+    assert "/cart/add" not in kettle_row and "Only your own offer" in kettle_row
 
 
 def test_product_names_are_escaped_in_lists(app, client, make_user):

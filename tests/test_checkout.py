@@ -83,7 +83,7 @@ def test_checkout_splits_the_purchase_into_one_order_per_seller(app, database, u
                             ORDER BY user_id""", (purchase_id,))
         assert [(k["kind"], k["amount"]) for k in kinds] == [("purchase", Decimal("-65.25"))]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your order is placed: 65.25 paid" in page
+    assert "Your order is placed: 65.25\u00a0EUR paid" in page
     assert page.count('<strong class="state state-placed">Placed') == 2
     assert_invariants(database, {offer["offer_id"]: 5 for offer in (kettle, teapot, kettle_from_ben)})
 
@@ -148,7 +148,7 @@ def test_not_enough_balance(app, user_client, make_offer):
     response = place(client)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Not enough balance: the order costs 20.00 and your balance is 15.00" in page
+    assert "Not enough balance: the order costs 20.00\u00a0EUR and your balance is 15.00\u00a0EUR" in page
     assert snapshot(app) == before
 
 

@@ -197,7 +197,7 @@ def wait_for_a_lock_wait(dsn: str) -> None:
 
 @pytest.mark.parametrize("change, reason, message", [
     ("UPDATE offers SET price = 9.00 WHERE id = %s", "price_changed",
-     "The price changed from 10.00 to 9.00 while you were checking out."),
+     "The price changed from 10.00\u00a0EUR to 9.00\u00a0EUR while you were checking out."),
     ("UPDATE offers SET quantity = 0 WHERE id = %s", "out_of_stock", "Sold out."),
     ("UPDATE offers SET active = false WHERE id = %s", "offer_gone", "The seller stopped selling this."),
 ])

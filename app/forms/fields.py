@@ -4,8 +4,7 @@ numbers and ids, dates, a category and a star rating.
 Text: every text a form reads goes through `clean_text` (the CleanText
 fields, and the search boxes through app/views/helpers.search_arg), so what
 form text may hold is decided here and nowhere else."""
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from wtforms import DateField, SelectField, StringField
@@ -13,14 +12,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextArea
 
+from .. import zones
 from ..ids import MAX_ID
+from ..money import MoneyFormatError, format_money, parse_money
 
 MAX_MONEY = Decimal("1000000.00")
 # The longest search box text (catalog, inventory, sales, purchases, API).
 MAX_QUERY = 200
-_AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]*)?$|^-?\.[0-9]+$")
-# What datetime-local inputs send (seconds only when a step asks for them).
-DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 STAR_CHOICES = [SelectChoice(value, label) for value, label in (
     ("", "Choose a rating"), ("5", "5 stars: excellent"), ("4", "4 stars: good"), ("3", "3 stars: fair"),
     ("2", "2 stars: poor"), ("1", "1 star: bad"))]
@@ -45,8 +43,10 @@ class CleanTextAreaField(CleanTextField):
 
 
 class MoneyField(StringField):
-    """An amount of money: positive, at most two decimals, at most MAX_MONEY.
-    Kept as text so a wrong value is shown back exactly as typed."""
+    """An amount of money typed with a decimal point or comma (app.money
+    reads it, refusing ambiguous input): positive, at most two decimals, at
+    most MAX_MONEY. Kept as text so a wrong value is shown back exactly as
+    typed."""
 
     def __init__(self, label=None, validators=None, maximum: Decimal = MAX_MONEY, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -54,19 +54,15 @@ class MoneyField(StringField):
         self.amount: Decimal | None = None
 
     def pre_validate(self, form):
-        text = (self.data or "").strip().replace(",", "")
         self.amount = None
-        if not text:
-            raise ValidationError("Enter an amount.")
-        if len(text) > 20 or not _AMOUNT.match(text):
-            raise ValidationError("Enter an amount as a number, like 12.50.")
-        amount = Decimal(text)
-        if amount.as_tuple().exponent < -2:
-            raise ValidationError("Use at most 2 decimals.")
+        try:
+            amount = parse_money(self.data or "")
+        except MoneyFormatError as exc:
+            raise ValidationError(str(exc)) from exc
         if amount <= 0:
             raise ValidationError("The amount must be more than 0.")
         if amount > self.maximum:
-            raise ValidationError(f"The amount can be at most {self.maximum:,}.")
+            raise ValidationError(f"The amount can be at most {format_money(self.maximum)}.")
         self.amount = amount.quantize(Decimal("0.01"))
 
 
@@ -118,26 +114,25 @@ class DayField(DateField):
             raise ValueError("Enter a date like 2026-01-31.") from exc
 
 
-class UtcDateTimeField(StringField):
-    """A date and time in UTC, typed as 2026-11-21T14:05 (what a
-    datetime-local input sends); kept as text so bad input is shown back."""
+class LocalDateTimeField(StringField):
+    """A date and time typed in the form's time zone (form.zone) as
+    2026-11-21T14:05 (what a datetime-local input sends) or 2026-11-21 14:05
+    (how times are shown); kept as text so bad input is shown back.
+    `moment` is the aware datetime."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, render_kw={"type": "datetime-local"}, **kwargs)
         self.moment: datetime | None = None
 
     def pre_validate(self, form):
-        text = (self.data or "").strip()
         self.moment = None
+        text = clean_text(self.data or "")
         if not text:
             raise ValidationError("Enter a date and time.")
-        for pattern in DATETIME_FORMATS:
-            try:
-                self.moment = datetime.strptime(text, pattern).replace(tzinfo=UTC)
-                return
-            except ValueError:
-                continue
-        raise ValidationError("Enter a date and time like 2026-11-21T14:05.")
+        try:
+            self.moment = zones.parse_local(text, form.zone)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class CategoryField(SelectField):

@@ -1,10 +1,13 @@
 """Forms of selling: a new product with its offer, an offer's price and
 stock, a flash sale."""
+from zoneinfo import ZoneInfo
+
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 from wtforms.widgets import HiddenInput
 
 from .catalog import ProductFields
-from .fields import IntegerText, MoneyField, UtcDateTimeField
+from .fields import IntegerText, LocalDateTimeField, MoneyField
 
 MAX_STOCK = 1_000_000
 MAX_SALE_UNITS = 1_000_000
@@ -16,7 +19,10 @@ class OfferFields:
 
 
 class NewProductForm(ProductFields, OfferFields, FlaskForm):
-    """Sell a new product: its details and the seller's offer."""
+    """Sell a new product: its details and the seller's offer. `insist`
+    creates it even when the category has a product of the same name."""
+
+    insist = BooleanField("It is a different product: create it anyway")
 
 
 class OfferForm(OfferFields, FlaskForm):
@@ -29,9 +35,39 @@ class OfferEditForm(OfferFields, FlaskForm):
     quantity_seen = IntegerText("Stock shown", minimum=0, maximum=2**31 - 1, widget=HiddenInput())
 
 
-class SaleForm(FlaskForm):
+class ZonedForm(FlaskForm):
+    """A form whose times are typed in `zone`; their labels name it."""
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        for field in self:
+            if isinstance(field, LocalDateTimeField):
+                field.label.text = f"{field.label.text} ({zone.key})"
+
+
+class SaleForm(ZonedForm):
+    """A new flash sale, or every value of one that has not started."""
+
     sale_price = MoneyField("Sale price")
-    starts_at = UtcDateTimeField("Starts (UTC)")
-    ends_at = UtcDateTimeField("Ends (UTC)")
+    starts_at = LocalDateTimeField("Starts")
+    ends_at = LocalDateTimeField("Ends")
     units = IntegerText("Units for the sale", minimum=1, maximum=MAX_SALE_UNITS)
     per_customer_limit = IntegerText("Limit per customer", minimum=1, maximum=MAX_SALE_UNITS)
+
+    def values(self) -> dict:
+        """The typed values; None for each that was refused."""
+        return {"sale_price": self.sale_price.amount, "starts_at": self.starts_at.moment,
+                "ends_at": self.ends_at.moment, "units": self.units.number,
+                "per_customer_limit": self.per_customer_limit.number}
+
+
+class LiveSaleForm(ZonedForm):
+    """During a sale: an earlier end, more units."""
+
+    ends_at = LocalDateTimeField("Ends")
+    add_units = IntegerText("Units to add", minimum=0, maximum=MAX_SALE_UNITS)
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation button: only the CSRF token."""

@@ -6,6 +6,7 @@ about exactly what checkout would refuse."""
 from itertools import groupby
 
 from .. import db
+from ..money import format_money
 from . import shipping
 
 # One line may ask for at most this many units (the JSON API uses the same).
@@ -134,8 +135,8 @@ def _warnings(line: dict, buyer_id: int) -> list[str]:
     problem = line_problem(line, buyer_id)
     warnings = [problem["message"]] if problem else []
     if line["price_seen"] is not None and line["unit_price"] != line["price_seen"]:
-        warnings.append(f"The price changed from {line['price_seen']:,.2f} to {line['unit_price']:,.2f} "
-                        "since you added it.")
+        warnings.append(f"The price changed from {format_money(line['price_seen'])} to "
+                        f"{format_money(line['unit_price'])} since you added it.")
     return warnings
 
 
@@ -176,26 +177,39 @@ def _check_quantity(quantity: int) -> None:
         raise CartError("bad_quantity", f"Enter a quantity from 1 to {MAX_LINE_QUANTITY:,}.")
 
 
-def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
-    """Add units of an offer (adding to the line already there). Refuses an
-    unknown or stopped offer, the user's own offer, more than the stock and
-    more than MAX_LINE_QUANTITY in one line. Returns the line: product_id,
-    product_name, quantity (now in the cart)."""
-    _check_quantity(quantity)
+def _in_cart(user_id: int, offer_id: int) -> int:
+    return db.query_value("SELECT quantity FROM cart_items WHERE user_id = %s AND offer_id = %s",
+                          (user_id, offer_id)) or 0
+
+
+def checked_line(user_id: int, offer_id: int, quantity: int, in_cart: int = 0) -> dict:
+    """The priced line of `quantity` units of an offer, checked by checkout's
+    own rules (line_problem: the offer still sold and not the user's, stock,
+    flash-sale units left, the per-customer limit counting what the user
+    already bought). Raises CartError with checkout's message when checkout
+    would refuse it; `in_cart` (units already in the cart) is named in it.
+    Every add and change of the cart goes through here."""
     line = lines_for_items(user_id, [(offer_id, quantity)])[0]
     problem = line_problem(line, user_id)
-    if problem and problem["reason"] in ("offer_gone", "own_offer"):
-        raise CartError(problem["reason"], problem["message"])
-    in_cart = db.query_value("SELECT quantity FROM cart_items WHERE user_id = %s AND offer_id = %s",
-                             (user_id, offer_id)) or 0
+    if problem:
+        held = f" (You already have {in_cart} in your cart.)" if in_cart else ""
+        raise CartError(problem["reason"], problem["message"] + held)
+    return line
+
+
+def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
+    """Add units of an offer (adding to the line already there). Refuses,
+    naming why, whatever checkout would refuse for the line's new quantity
+    (see checked_line), more than MAX_LINE_QUANTITY in one line and more than
+    MAX_CART_LINES lines. Returns the line: product_id, product_name,
+    quantity (now in the cart)."""
+    _check_quantity(quantity)
+    in_cart = _in_cart(user_id, offer_id)
     wanted = in_cart + quantity
     if wanted > MAX_LINE_QUANTITY:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units; "
                                         f"you already have {in_cart}.")
-    if line["stock"] < wanted:
-        message = _stock_message(line["stock"], wanted)
-        raise CartError("out_of_stock", message + (f" (You already have {in_cart} in your cart.)"
-                                                   if in_cart else ""))
+    line = checked_line(user_id, offer_id, wanted, in_cart)
     if not in_cart and db.query_value("SELECT count(*) FROM cart_items WHERE user_id = %s",
                                       (user_id,)) >= MAX_CART_LINES:
         raise CartError("cart_full", f"Your cart holds at most {MAX_CART_LINES} different offers; "
@@ -215,8 +229,12 @@ def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
 
 def set_quantity(user_id: int, offer_id: int, quantity: int) -> bool:
     """Change the quantity of one of the user's lines; False when the user
-    has no such line."""
+    has no such line. Raises CartError (the line unchanged) when checkout
+    would refuse the new quantity (see checked_line)."""
     _check_quantity(quantity)
+    if not _in_cart(user_id, offer_id):
+        return False
+    checked_line(user_id, offer_id, quantity)
     return db.execute("UPDATE cart_items SET quantity = %s WHERE user_id = %s AND offer_id = %s",
                       (quantity, user_id, offer_id)) == 1
 

@@ -33,6 +33,7 @@ from itertools import groupby
 
 from .. import db
 from ..ids import MAX_ID
+from ..money import format_money
 from . import address, cart, ledger, order_notices, shipping
 
 # Namespace of the per-buyer advisory locks (two-int form, distinct from the
@@ -148,9 +149,9 @@ def _check_lines(buyer_id: int, lines: list[dict]) -> list[dict]:
 
 
 def _insufficient(total: Decimal, balance: Decimal | None) -> dict:
-    detail = f"your balance is {balance:,.2f}" if balance is not None else "your balance is too low"
+    detail = f"your balance is {format_money(balance)}" if balance is not None else "your balance is too low"
     return _order_problem("insufficient_balance",
-                          f"Not enough balance: the order costs {total:,.2f} and {detail}. "
+                          f"Not enough balance: the order costs {format_money(total)} and {detail}. "
                           "Top up your balance first.")
 
 
@@ -237,8 +238,8 @@ def _lost_race(buyer_id: int, line: dict) -> dict:
         return problem
     if fresh["offer_price"] != line["offer_price"]:
         return cart.problem_for(line, "price_changed",
-                                f"The price changed from {line['offer_price']:,.2f} to "
-                                f"{fresh['offer_price']:,.2f} while you were checking out. "
+                                f"The price changed from {format_money(line['offer_price'])} to "
+                                f"{format_money(fresh['offer_price'])} while you were checking out. "
                                 "Review your order and place it again.")
     return cart.problem_for(line, "offer_changed", "The seller changed this offer while you were checking "
                                                    "out. Review your order and place it again.")

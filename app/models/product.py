@@ -30,21 +30,35 @@ MAX_KEYWORDS = 8
 MAX_RESULTS = 200
 _WORD = re.compile(r"[^\W_]+")
 
-# One list row: the product, its category, its cheapest buyable offer
-# (found through offers_product_price, one short index scan per row) and
+# The offer "Buy the cheapest" adds for the viewer (%(viewer)s, NULL for a
+# guest): the one the cart would charge least for right now, at the live
+# flash-sale price where one runs (as cart.line_problem and checkout price
+# it), never the viewer's own, never one whose live sale is sold out (checkout
+# refuses those until the sale ends). {product} names the product id column.
+# It reads the product's buyable offers through offers_product_price and
+# probes flash_sales_offer for each: its cost grows with the product's
+# sellers, never with the catalog.
+CHEAPEST_OFFER = """LATERAL (
+    SELECT o.id, o.seller_id, least(o.price, s.sale_price) AS price, s.id IS NOT NULL AS on_sale
+    FROM offers o
+    LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
+    WHERE o.product_id = {product} AND o.active AND o.quantity > 0
+      AND o.seller_id IS DISTINCT FROM %(viewer)s AND (s.id IS NULL OR s.units_sold < s.units_total)
+    ORDER BY least(o.price, s.sale_price), o.id LIMIT 1)"""
+
+# One list row: the product, its category, its cheapest buyable offer and
 # the hash of its first photo (the key of product_photos).
 _ROWS = """
 SELECT p.id, p.name, p.min_price, p.seller_count, p.rating_avg, p.rating_count,
        c.name AS category_name, c.slug AS category_slug,
        cheapest.id AS cheapest_offer_id, cheapest.seller_id AS cheapest_seller_id,
+       cheapest.price AS cheapest_price, cheapest.on_sale AS cheapest_on_sale,
        (SELECT ph.sha256 FROM product_photos pp JOIN photos ph ON ph.id = pp.photo_id
         WHERE pp.product_id = p.id AND pp.position = 1) AS photo
 FROM ({page}) page
 JOIN products p ON p.id = page.id
 JOIN categories c ON c.id = p.category_id
-LEFT JOIN LATERAL (SELECT o.id, o.seller_id FROM offers o
-                   WHERE o.product_id = p.id AND o.active AND o.quantity > 0
-                   ORDER BY o.price, o.id LIMIT 1) cheapest ON true
+LEFT JOIN """ + CHEAPEST_OFFER.format(product="p.id") + """ cheapest ON true
 ORDER BY {order}
 """
 
@@ -128,11 +142,14 @@ def list_products(filters: Filters, sort: str, page: int, per_page: int) -> list
     per_page + 1 rows: the extra one only says a next page exists.
 
     Each row: id, name, min_price (None = unavailable), seller_count,
-    rating_avg, rating_count, category_name, category_slug, and the cheapest
-    buyable offer's cheapest_offer_id and cheapest_seller_id (or None), and
-    photo: the sha256 of its first photo (or None)."""
+    rating_avg, rating_count, category_name, category_slug, and the offer
+    the cart would charge least for now (see CHEAPEST_OFFER): cheapest_offer_id,
+    cheapest_seller_id, cheapest_price, cheapest_on_sale (all None when
+    nothing is buyable). The same for every viewer, so it can be cached:
+    for_viewer() then swaps out the viewer's own offers. And photo: the
+    sha256 of its first photo (or None)."""
     where, params = _where(filters)
-    params.update(limit=per_page + 1, offset=(page - 1) * per_page)
+    params.update(limit=per_page + 1, offset=(page - 1) * per_page, viewer=None)
     if sort == "relevance" and filters.keywords:
         params.update(need=params["limit"] + params["offset"],
                       name_query=_tsquery(filters.keywords, "A"))
@@ -160,6 +177,25 @@ def count_products(filters: Filters) -> tuple[int, bool]:
     return db.count_about(sql.SQL("SELECT 1 FROM products p WHERE {}").format(where), params)
 
 
+def for_viewer(rows: list[dict], viewer_id: int | None) -> list[dict]:
+    """List rows (of list_products) as `viewer_id` may buy them: where the
+    cheapest offer is the viewer's own, the cheapest of the others instead
+    (all None, and own_only True, when there is none). One query, and only
+    when such rows exist; the rows passed in are not changed."""
+    own = [row["id"] for row in rows if viewer_id is not None and row["cheapest_seller_id"] == viewer_id]
+    if not own:
+        return rows
+    others = {row.pop("product_id"): row for row in db.query(
+        f"""SELECT p.id AS product_id, cheapest.id AS cheapest_offer_id,
+                   cheapest.seller_id AS cheapest_seller_id, cheapest.price AS cheapest_price,
+                   cheapest.on_sale AS cheapest_on_sale
+            FROM unnest(%(ids)s::bigint[]) AS p (id)
+            LEFT JOIN {CHEAPEST_OFFER.format(product="p.id")} cheapest ON true""",
+        {"ids": own, "viewer": viewer_id})}
+    return [{**row, **others[row["id"]], "own_only": others[row["id"]]["cheapest_offer_id"] is None}
+            if row["id"] in others else row for row in rows]
+
+
 def product_details(product_id: int, viewer_id: int | None = None) -> dict | None:
     """Everything the product page shows about the product itself, or None.
 
@@ -177,6 +213,17 @@ def product_details(product_id: int, viewer_id: int | None = None) -> dict | Non
            JOIN users u ON u.id = p.creator_id
            LEFT JOIN offers mine ON mine.product_id = p.id AND mine.seller_id = %s
            WHERE p.id = %s""", (viewer_id, product_id))
+
+
+def same_name_in_category(category_id: int, name: str, limit: int = 5) -> list[dict]:
+    """Products of the category whose name is `name` but for case and
+    surrounding spaces (id, name, min_price, seller_count), most sellers
+    first, at most `limit`: "sell one like this" instead of a duplicate.
+    Served by products_category_lower_name."""
+    return db.query(
+        """SELECT id, name, min_price, seller_count FROM products
+           WHERE category_id = %s AND lower(name) = lower(%s)
+           ORDER BY seller_count DESC, id LIMIT %s""", (category_id, name.strip(), limit))
 
 
 def _insert_product_and_offer(creator_id, category_id, name, description, price, quantity) -> int:

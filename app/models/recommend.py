@@ -9,9 +9,11 @@ units, the earlier), the rest fill up in best-seller order; what they already
 bought, what is out of stock and their own offers are left out. A new user
 gets the best sellers."""
 from .. import db
+from .product import CHEAPEST_OFFER
 
 CANDIDATES = 50
 SHOWN = 8
+_CHEAPEST = CHEAPEST_OFFER.format(product="t.id")
 
 
 def recommendations(user_id: int, limit: int = SHOWN) -> dict:
@@ -19,12 +21,13 @@ def recommendations(user_id: int, limit: int = SHOWN) -> dict:
 
     Products have the columns of the catalog's list rows (id, name, min_price,
     seller_count, rating_avg, rating_count, category_name, category_slug,
-    cheapest_offer_id, cheapest_seller_id, photo), where the price and offer are the
-    cheapest in stock not sold by the user, plus units_sold and weight (units
+    cheapest_offer_id, cheapest_seller_id, cheapest_price, cheapest_on_sale, photo),
+    where the price and offer are what "Buy the cheapest" adds for the user
+    (product.CHEAPEST_OFFER), plus units_sold and weight (units
     the user bought in its category). "personal" is true when the user has
     bought anything, so the list is theirs rather than the plain best sellers."""
     rows = db.query(
-        """WITH bought AS (
+        f"""WITH bought AS (
                SELECT l.product_id, sum(l.quantity) AS units
                FROM orders o JOIN order_lines l ON l.order_id = o.id
                WHERE o.buyer_id = %(user)s
@@ -39,19 +42,17 @@ def recommendations(user_id: int, limit: int = SHOWN) -> dict:
                ORDER BY units_sold DESC, id DESC LIMIT %(candidates)s)
            SELECT t.id, t.name, cheapest.price AS min_price, t.seller_count, t.rating_avg, t.rating_count,
                   c.name AS category_name, c.slug AS category_slug, cheapest.id AS cheapest_offer_id,
-                  cheapest.seller_id AS cheapest_seller_id, t.units_sold,
+                  cheapest.seller_id AS cheapest_seller_id, cheapest.price AS cheapest_price,
+                  cheapest.on_sale AS cheapest_on_sale, t.units_sold,
                   coalesce(taste.weight, 0) AS weight, EXISTS (SELECT 1 FROM bought) AS personal,
                   (SELECT ph.sha256 FROM product_photos pp JOIN photos ph ON ph.id = pp.photo_id
                    WHERE pp.product_id = t.id AND pp.position = 1) AS photo
            FROM candidates t
            JOIN categories c ON c.id = t.category_id
            LEFT JOIN taste ON taste.category_id = t.category_id
-           CROSS JOIN LATERAL (
-               SELECT f.id, f.seller_id, f.price FROM offers f
-               WHERE f.product_id = t.id AND f.active AND f.quantity > 0 AND f.seller_id <> %(user)s
-               ORDER BY f.price, f.id LIMIT 1) cheapest
+           CROSS JOIN {_CHEAPEST} cheapest
            WHERE t.id NOT IN (SELECT product_id FROM bought)
            ORDER BY weight DESC, t.units_sold DESC, t.id DESC
            LIMIT %(limit)s""",
-        {"user": user_id, "candidates": CANDIDATES, "limit": limit})
+        {"user": user_id, "viewer": user_id, "candidates": CANDIDATES, "limit": limit})
     return {"personal": bool(rows) and rows[0]["personal"], "products": rows}

@@ -29,6 +29,7 @@ class User:
     is_operator: bool = False
     suspended_at: datetime | None = None
     suspension_reason: str | None = None
+    time_zone: str | None = None  # IANA name; None: the site's default
     # For every page's header, read with the session user (load_session_user).
     cart_units: int = 0
     unread_notices: int = 0  # counted up to notification.UNREAD_CAP + 1
@@ -51,7 +52,7 @@ class EmailTaken(Exception):
     """Another account already uses this email (compared case-insensitively)."""
 
 
-_USER_COLUMNS = ("id, email, first_name, last_name, address, balance, session_epoch, created_at, "
+_USER_COLUMNS = ("id, email, first_name, last_name, address, balance, session_epoch, created_at, time_zone, "
                  "is_operator, suspended_at, suspension_reason")
 
 
@@ -111,12 +112,17 @@ def authenticate(email: str, password: str) -> User | None:
     return User(**row)
 
 
-def update_profile(user_id: int, email: str, first_name: str, last_name: str, address: str) -> None:
-    """Change name, address and email. Raises EmailTaken when the email is in use."""
+def update_profile(user_id: int, email: str, first_name: str, last_name: str, address: str,
+                   time_zone: str | None = None) -> None:
+    """Change name, address, email and time zone (an IANA name the caller
+    checked, None for the site's default). Raises EmailTaken when the email
+    is in use."""
     try:
-        db.execute("""UPDATE users SET email = %s, first_name = %s, last_name = %s, address = %s
+        db.execute("""UPDATE users SET email = %s, first_name = %s, last_name = %s, address = %s,
+                                       time_zone = %s
                       WHERE id = %s""",
-                   (email.strip(), first_name.strip(), last_name.strip(), address.strip(), user_id))
+                   (email.strip(), first_name.strip(), last_name.strip(), address.strip(), time_zone or None,
+                    user_id))
     except psycopg2.errors.UniqueViolation as exc:
         raise EmailTaken(email) from exc
 

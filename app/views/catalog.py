@@ -82,6 +82,7 @@ def _rows_and_count(filters: products.Filters, sort: str, number: int) -> tuple[
 def _page_of(filters: products.Filters, sort: str, number: int):
     """One page of a product list with its count, from the cache when fresh."""
     rows, count = remember("product_list", _rows_and_count, filters, sort, number)
+    rows = products.for_viewer(rows, viewer_id())  # the shared rows, less the viewer's own offers
     return paginate(rows, number, PER_PAGE, count, products.MAX_RESULTS)
 
 

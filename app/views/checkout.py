@@ -11,6 +11,7 @@ from ..metrics import count_checkout
 from ..models import address as addresses
 from ..models import cart as carts
 from ..models import checkout
+from ..money import format_money
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
@@ -87,5 +88,5 @@ def place_order():
         flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
               "info")
     else:
-        flash(f"Thank you! Your order is placed: {purchase['total']:,.2f} paid.", "success")
+        flash(f"Thank you! Your order is placed: {format_money(purchase['total'])} paid.", "success")
     return redirect(url_for("purchases.detail", purchase_id=purchase["id"]))

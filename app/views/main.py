@@ -18,10 +18,11 @@ HOME_PRODUCTS = 20
 def home():
     # One key per section of the page; a new section adds its own.
     user_id = viewer_id()
+    best_sellers = remember("list_products", products.list_products, products.Filters(), "best_selling", 1,
+                            HOME_PRODUCTS)[:HOME_PRODUCTS]
     context = {
         "categories": remember("categories", categories.all_categories),
-        "best_sellers": remember("list_products", products.list_products, products.Filters(), "best_selling",
-                                 1, HOME_PRODUCTS)[:HOME_PRODUCTS],
+        "best_sellers": products.for_viewer(best_sellers, user_id),
         "recommendations": recommend.recommendations(user_id) if user_id else None,
         "flash_sales": sales.home_sales(user_id),
     }

@@ -1,7 +1,7 @@
 """A buyer's purchase history and purchase pages, and what the buyer may do
 with each seller's order: cancel it before it ships, confirm it arrived,
 ask to return units of it (models/order_state.py, models/order_return.py)."""
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -12,6 +12,7 @@ from ..forms.purchases import PurchaseFiltersForm
 from ..models import order as orders
 from ..models import order_return, order_state
 from ..pagination import page_arg, paginate
+from ..templating import viewer_zone
 
 bp = Blueprint("purchases", __name__, url_prefix="/purchases")
 PER_PAGE = 20
@@ -23,15 +24,16 @@ def require_login():
     """Purchases are private to their buyer."""
 
 
+# Days are the buyer's days: they start at midnight in their time zone.
 def _start_of(day: date | None) -> datetime | None:
-    return datetime.combine(day, time.min, UTC) if day else None
+    return datetime.combine(day, time.min, viewer_zone()) if day else None
 
 
 def _end_of(day: date | None) -> datetime | None:
     """The moment after `day` ends (None when unbounded)."""
     if day is None or day == date.max:
         return None
-    return datetime.combine(day + timedelta(days=1), time.min, UTC)
+    return datetime.combine(day + timedelta(days=1), time.min, viewer_zone())
 
 
 @bp.route("/")

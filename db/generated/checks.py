@@ -222,9 +222,15 @@ class Violation:
 def check_database(dsn: str, fresh: bool = False) -> list[Violation]:
     """Run every invariant (and, with fresh, those of freshly generated
     data) and every foreign key; return what is broken (empty: all hold)."""
+    return [result for result in run_checks(dsn, fresh) if result.count]
+
+
+def run_checks(dsn: str, fresh: bool = False) -> list[Violation]:
+    """Every check that check_database runs, in order, each with its count
+    of violations (0 when it holds): what a report of the checks lists."""
     conn = connect(dsn)
     conn.set_session(readonly=True)
-    violations = []
+    results = []
     try:
         with conn.cursor() as cur:
             seller_hist = _seller_hist_condition(cur)
@@ -235,11 +241,28 @@ def check_database(dsn: str, fresh: bool = False) -> list[Violation]:
                 cur.execute(sql.SQL("WITH v(k) AS MATERIALIZED ({}) SELECT (SELECT count(*) FROM v), "
                                     "ARRAY(SELECT k FROM v LIMIT 5)").format(query))
                 count, examples = cur.fetchone()
-                if count:
-                    violations.append(Violation(name, description, count, examples))
+                results.append(Violation(name, description, count, examples))
     finally:
         conn.close()
-    return violations
+    return results
+
+
+def table_rows(dsn: str) -> dict[str, int]:
+    """Rows of every table of the schema (exact counts), largest first: what
+    the checks ran over."""
+    conn = connect(dsn)
+    conn.set_session(readonly=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("""SELECT tablename FROM pg_tables WHERE schemaname = current_schema()
+                           AND tablename <> 'schema_migrations' ORDER BY tablename""")
+            counts = {}
+            for (table,) in cur.fetchall():
+                cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+                counts[table] = cur.fetchone()[0]
+    finally:
+        conn.close()
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _foreign_key_checks(cur) -> list[tuple[str, str, sql.Composed]]:
@@ -278,9 +301,3 @@ def _seller_hist_condition(cur) -> str:
     cur.execute("""SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass
                    AND attname = 'seller_rating_hist' AND NOT attisdropped""")
     return "OR u.seller_rating_hist <> coalesce(r.hist, '{0,0,0,0,0}')" if cur.fetchone() else ""
-
-
-def invariant_count(fresh: bool) -> int:
-    """How many invariants check_database runs besides the foreign keys and
-    those of optional tables."""
-    return len(INVARIANTS) + (len(FRESH_INVARIANTS) if fresh else 0)

@@ -6,6 +6,7 @@ from ...forms.accounts import PasswordForm, ProfileForm, TopUpForm, WithdrawForm
 from ...models import ledger
 from ...models import order as orders
 from ...models import user as users
+from ...money import format_money
 from ...pagination import page_arg, paginate
 from ..helpers import refuse_if_suspended
 
@@ -39,7 +40,7 @@ def topup():
     if not form.validate_on_submit():
         return _overview(topup_form=form, status=400)
     balance = ledger.top_up(current_user.id, form.amount.amount)
-    flash(f"Added {form.amount.amount:,.2f}. Your balance is {balance:,.2f}.", "success")
+    flash(f"Added {format_money(form.amount.amount)}. Your balance is {format_money(balance)}.", "success")
     return redirect(url_for(".overview"))
 
 
@@ -53,18 +54,19 @@ def withdraw():
         except ledger.InsufficientFunds:
             form.amount.errors.append("You cannot withdraw more than your balance.")
         else:
-            flash(f"Withdrew {form.amount.amount:,.2f}. Your balance is {balance:,.2f}.", "success")
+            flash(f"Withdrew {format_money(form.amount.amount)}. Your balance is {format_money(balance)}.",
+                  "success")
             return redirect(url_for(".overview"))
     return _overview(withdraw_form=form, status=400)
 
 
 @bp.route("/edit", methods=["GET", "POST"])
 def edit():
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=current_user, site_zone=current_app.config["TIMEZONE"])
     if form.validate_on_submit():
         try:
             users.update_profile(current_user.id, form.email.data, form.first_name.data,
-                                 form.last_name.data, form.address.data or "")
+                                 form.last_name.data, form.address.data or "", form.time_zone.data or None)
         except users.EmailTaken:
             form.email.errors.append("Another account already uses this email.")
         else:

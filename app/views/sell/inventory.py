@@ -11,6 +11,7 @@ from ...models import category as categories
 from ...models import offer as offers
 from ...models import photo as photos
 from ...models import product as products
+from ...money import format_money
 from ...pagination import MAX_PAGE, is_small_int, page_arg, paginate
 from ..helpers import refuse_if_suspended, search_arg
 
@@ -35,13 +36,18 @@ def refuse_suspended_sellers():
 def new_product():
     form = NewProductForm()
     form.category.choices = category_choices(categories.all_categories())
-    if form.validate_on_submit():
+    valid, same_name = form.validate_on_submit(), []
+    if valid and not form.insist.data:
+        # A product of that name in the category: offer to sell one like it.
+        same_name = products.same_name_in_category(form.category.category_id, form.name.data)
+    if valid and not same_name:
         product_id = products.create_product_with_offer(
             current_user.id, form.category.category_id, form.name.data, form.description.data or "",
             form.price.amount, form.quantity.number)
         flash("Your product is on sale.", "success")
         return redirect(url_for("catalog.product", product_id=product_id))
-    return render_template("sell/inventory/new.html", form=form), 400 if form.errors else 200
+    return render_template("sell/inventory/new.html", form=form, same_name=same_name), \
+        400 if form.errors else 409 if same_name else 200
 
 
 def _offer_values(offer: dict) -> dict:
@@ -107,7 +113,7 @@ def edit_offer(offer_id: int):
                                         "loaded. Check the quantity and save again.")
             form.quantity_seen.data = str(exc.quantity)
         else:
-            flash(f"“{offer['product_name']}” now sells at {form.price.amount:,.2f} "
+            flash(f"“{offer['product_name']}” now sells at {format_money(form.price.amount)} "
                   f"with {form.quantity.number} in stock.", "success")
             return redirect(_back_to_inventory())
     return render_template("sell/inventory/edit.html", form=form, offer=offer), 400 if form.errors else 200
