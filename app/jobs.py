@@ -139,6 +139,33 @@ def release_shipped_orders(timestamp: int) -> int:
     return done
 
 
+# Housekeeping of the queue itself: procrastinate's own job manager, so these
+# two are async tasks without an app context.
+STALLED_WORKER_SECONDS = 60
+KEEP_FINISHED_HOURS = 7 * 24
+
+
+@queue.periodic(cron="* * * * *")
+@queue.task(queueing_lock="recover_stalled_jobs")
+async def recover_stalled_jobs(timestamp: int) -> int:
+    """Run again the jobs a worker was running when it died (killed, machine
+    lost): its heartbeat stopped STALLED_WORKER_SECONDS ago. Jobs are
+    idempotent, so a second run is safe. Returns how many were queued again."""
+    stalled = await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_WORKER_SECONDS)
+    for job in stalled:
+        await queue.job_manager.retry_job(job)
+    return len(stalled)
+
+
+@queue.periodic(cron="17 4 * * *")
+@queue.task(queueing_lock="delete_old_jobs")
+async def delete_old_jobs(timestamp: int) -> None:
+    """Forget failed, cancelled and aborted jobs after a week (successful ones
+    are deleted by the worker as soon as they end)."""
+    await queue.job_manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS, include_failed=True,
+                                            include_cancelled=True, include_aborted=True)
+
+
 # --- the queue's schema and the worker ---------------------------------------
 
 _QUEUE_SQL = resources.files("procrastinate.sql")

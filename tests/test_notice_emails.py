@@ -1,6 +1,7 @@
 """Email copies of notices through the real background worker
 (`python -m app worker` in a subprocess, against the test database) and a
 real SMTP server (aiosmtpd) on a free loopback port."""
+import asyncio
 import os
 import signal
 import socket
@@ -8,8 +9,10 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes
 
+import procrastinate
 import psycopg2
 import pytest
 from aiosmtpd.controller import Controller
@@ -238,3 +241,26 @@ def test_the_queue_schema_is_applied_once_and_upgraded_by_newer_migrations(datab
         conn.close()
     monkeypatch.undo()
     assert db.migrate(database) == []
+
+
+def test_jobs_of_a_worker_that_died_are_run_again(app, database):
+    with app.app_context():
+        dead = db.query_value("""INSERT INTO procrastinate_workers (last_heartbeat)
+                                 VALUES (now() - interval '10 minutes') RETURNING id""")
+        alive = db.query_value("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")
+        orphan, running = (db.query_value(
+            """INSERT INTO procrastinate_jobs (queue_name, task_name, status, worker_id, attempts)
+               VALUES ('default', 'app.jobs.send_notice_emails', 'doing', %s, 1) RETURNING id""", (worker,))
+            for worker in (dead, alive))
+
+    async def recover() -> int:
+        with jobs.queue.replace_connector(procrastinate.PsycopgConnector(conninfo=database)):
+            async with jobs.queue.open_async():
+                return await jobs.recover_stalled_jobs(timestamp=0)
+
+    # In a thread of its own: playwright's sync API may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as executor:
+        assert executor.submit(asyncio.run, recover()).result(timeout=60) == 1
+    with app.app_context():
+        states = {row["id"]: row["status"] for row in db.query("SELECT id, status FROM procrastinate_jobs")}
+    assert states == {orphan: "todo", running: "doing"}
