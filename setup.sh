@@ -100,6 +100,10 @@ if [[ $worker -eq 1 ]]; then
 fi
 if [[ $prod -eq 1 ]]; then
   workers=$(( $(nproc) * 2 + 1 ))
+  # Metrics of every worker of this node, added up at /metrics (app/metrics.py);
+  # emptied at each start, as prometheus_client's multiprocess mode requires.
+  export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/instance/prometheus}"
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
   echo "==> Serving with gunicorn ($workers workers) on http://$host:$port"
   .venv/bin/gunicorn --config gunicorn.conf.py --workers "$workers" --bind "$host:$port" \
     --access-logfile - 'app:create_app()' &

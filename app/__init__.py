@@ -7,7 +7,7 @@ from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from . import cache, config, db, money, zones
+from . import cache, config, db, metrics, money, zones
 from .ids import IdConverter
 
 csrf = CSRFProtect()
@@ -26,7 +26,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise ValueError(f"SOUK_TIMEZONE {app.config['TIMEZONE']!r} is not an IANA time zone like "
                          "UTC or Europe/Berlin")
 
+    metrics.init_app(app)  # first: times and logs everything after it
+
     db.init_app(app)
+    from .views.ops import hide_console
+
+    app.before_request(hide_console)  # before the CSRF check, see there
     csrf.init_app(app)
     cache.init_app(app)  # before compression: it stores pages compressed
     compress.init_app(app)
@@ -65,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         inbox,
         main,
+        metrics,
         offline,
         photos,
         purchases,
@@ -75,6 +81,15 @@ def register_blueprints(app: Flask) -> None:
     from .views.account import analytics as account_analytics
     from .views.account import profile as account_profile
     from .views.account import reviews as account_reviews
+    from .views.ops import audit as ops_audit
+    from .views.ops import categories as ops_categories
+    from .views.ops import charts as ops_charts
+    from .views.ops import dashboard as ops_dashboard
+    from .views.ops import orders as ops_orders
+    from .views.ops import products as ops_products
+    from .views.ops import reviews as ops_reviews
+    from .views.ops import sales as ops_sales
+    from .views.ops import users as ops_users
     from .views.sell import analytics as sell_analytics
     from .views.sell import inventory as sell_inventory
     from .views.sell import orders as sell_orders
@@ -84,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main.bp)                # /
     app.register_blueprint(health.bp)              # /healthz, /readyz
+    app.register_blueprint(metrics.bp)             # /metrics (monitoring only)
     app.register_blueprint(auth.bp)                # /auth
     app.register_blueprint(catalog.bp)             # /products, /c, /search
     app.register_blueprint(users.bp)               # /users
@@ -105,3 +121,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sell_analytics.bp)      # /sell/analytics
     app.register_blueprint(sell_reviews.bp)        # /sell/reviews
     app.register_blueprint(api.bp)                 # /api/v1
+    app.register_blueprint(ops_dashboard.bp)       # /ops/ (operators only, 404 for anyone else)
+    app.register_blueprint(ops_users.bp)           # /ops/users
+    app.register_blueprint(ops_products.bp)        # /ops/products
+    app.register_blueprint(ops_reviews.bp)         # /ops/reviews
+    app.register_blueprint(ops_categories.bp)      # /ops/categories
+    app.register_blueprint(ops_orders.bp)          # /ops/orders
+    app.register_blueprint(ops_sales.bp)           # /ops/sales
+    app.register_blueprint(ops_audit.bp)           # /ops/audit
+    app.register_blueprint(ops_charts.bp)          # /ops/charts

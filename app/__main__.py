@@ -1,6 +1,8 @@
 """`python -m app COMMAND`: the app's CLI as used by setup.sh: init-db,
 db-url, db-stop, and Flask's own commands (routes, shell, run). A database
 that cannot start is explained in one paragraph instead of a traceback."""
+import getpass
+import socket
 import sys
 import textwrap
 
@@ -43,6 +45,24 @@ def worker_command(concurrency: int) -> None:
 cli = FlaskGroup(create_app=load_app, help=__doc__)
 cli.add_command(db_stop_command)
 cli.add_command(worker_command)
+
+
+@cli.command("make-operator")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the role away instead.")
+def make_operator_command(email: str, revoke: bool) -> None:
+    """Make the account with EMAIL an operator (the first one comes from here;
+    operators then grant the role in the console). Recorded in the audit log."""
+    from .models import moderation
+    from .models.audit import Actor
+
+    user = moderation.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"There is no account with the email {email}.")
+    who = Actor(None, f"command line ({getpass.getuser()}@{socket.gethostname()})")
+    changed = moderation.set_operator(who, user["id"], not revoke, "from the command line")
+    state = "no longer an operator" if revoke else "an operator"
+    click.echo(f"{user['email']} is {'now ' if changed else 'already '}{state}.")
 
 
 def main() -> None:

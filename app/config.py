@@ -1,4 +1,5 @@
 """Settings read from the environment, with defaults fit for a laptop."""
+import ipaddress
 import os
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -110,6 +111,10 @@ def load(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_DURATION": int(os.environ.get("SOUK_SESSION_TTL_SECONDS", 30 * 24 * 3600)),
         # How long a JSON API bearer token lives (30 days by default).
         "API_TOKEN_TTL_SECONDS": int(os.environ.get("SOUK_API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)),
+        # Who may read /metrics besides operators: these addresses or
+        # networks, or a request with `Authorization: Bearer <token>`.
+        "METRICS_ALLOW": metrics_networks(os.environ.get("SOUK_METRICS_ALLOW", "127.0.0.1,::1")),
+        "METRICS_TOKEN": os.environ.get("SOUK_METRICS_TOKEN") or None,
         # The one currency of the marketplace (ISO 4217) and the locale that
         # writes amounts (see app/money.py).
         "CURRENCY": os.environ.get("SOUK_CURRENCY", "EUR"),
@@ -125,6 +130,18 @@ def load(instance_path: Path) -> dict:
         "RETURN_WINDOW_DAYS": int(_number("SOUK_RETURN_WINDOW_DAYS", "30", Decimal(0), Decimal(365))),
         **mail_settings(),
     }
+
+
+def metrics_networks(text: str) -> list:
+    """SOUK_METRICS_ALLOW as networks ("10.0.0.0/8, 127.0.0.1"); a wrong
+    entry stops the app with its name rather than silently allowing less."""
+    networks = []
+    for part in filter(None, (item.strip() for item in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise SystemExit(f"SOUK_METRICS_ALLOW: {part!r} is not an address or network") from exc
+    return networks
 
 
 def mail_settings() -> dict:

@@ -23,6 +23,8 @@ from flask import current_app, g
 from psycopg2 import sql
 from psycopg2.extensions import TransactionRollbackError
 
+from . import metrics
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "db" / "migrations"
 # Key of the advisory lock that serialises migrations across processes.
 MIGRATION_LOCK = 7_364_001
@@ -62,8 +64,14 @@ class Pool:
         self.pid = os.getpid()
 
     def getconn(self):
-        if not self._slots.acquire(timeout=self._wait):
-            raise Busy("no database connection became free in time")
+        if not self._slots.acquire(blocking=False):
+            started = time.monotonic()
+            waited = self._slots.acquire(timeout=self._wait)
+            metrics.POOL_WAITS.inc()
+            metrics.POOL_WAIT_SECONDS.inc(time.monotonic() - started)
+            if not waited:
+                metrics.POOL_TIMEOUTS.inc()
+                raise Busy("no database connection became free in time")
         try:
             conn = self._pool.getconn()
             # Each pass drops one dead idle connection; after at most every

@@ -3,6 +3,7 @@ history), GET /api/v1/orders/<id>, and the buyer's moves on one seller's
 order: POST /api/v1/seller-orders/<id>/cancel and .../returns."""
 from flask import current_app, g, jsonify, request, url_for
 
+from ..metrics import count_checkout
 from ..models import checkout, order_return, order_state
 from ..models import order as orders
 from ..pagination import paginate
@@ -39,7 +40,9 @@ def place_order():
     try:
         placed = checkout.place_order(g.api_user_id, key, items, address_id)
     except checkout.CheckoutFailed as exc:
+        count_checkout(exc.problems)
         raise _refused(exc.problems, items) from exc
+    count_checkout(replayed=placed["replayed"])
     purchase = _purchase(placed["id"])
     if placed["replayed"] and _bought(purchase) != sorted(items):
         raise ApiError(409, "This Idempotency-Key already placed a different order; use a new key "

@@ -54,7 +54,7 @@ def list_products():
 def product(product_id: int):
     number, per_page = validation.page_args(request.args, OFFERS_PER_PAGE, prefix="offers_")
     row = products.product_details(product_id)
-    if row is None:
+    if row is None or row["hidden_reason"]:
         raise ApiError(404, "There is no such product.", "not_found")
     page = paginate(offers.offers_for_product(product_id, number, per_page), number, per_page)
     stock = offers.stock_by_product([product_id])[product_id]

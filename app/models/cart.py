@@ -31,6 +31,7 @@ class CartError(Exception):
 # LEFT JOINs throughout so an unknown offer id still yields its line.
 _LINE_COLUMNS = """
     o.price AS offer_price, o.quantity AS stock, o.active, o.seller_id, o.product_id,
+    o.seller_suspended, o.hidden_reason IS NOT NULL OR o.product_hidden AS taken_down,
     p.name AS product_name, u.first_name || ' ' || u.last_name AS seller_name,
     s.id AS sale_id, s.sale_price, s.units_total - s.units_sold AS sale_units_left,
     s.per_customer_limit AS sale_limit, coalesce(b.units, 0) AS sale_bought, s.ends_at AS sale_ends_at"""
@@ -102,14 +103,25 @@ def _sale_problem(line: dict) -> dict | None:
     return None
 
 
+def _inactive_problem(line: dict) -> dict:
+    """Why an offer is off sale: the seller's choice or the marketplace's."""
+    if line["seller_suspended"]:
+        return problem_for(line, "seller_suspended", "The seller's account is suspended, so this offer "
+                                                     "cannot be bought. Remove it from your cart.")
+    if line["taken_down"]:
+        return problem_for(line, "taken_down",
+                           "The marketplace took this offer down. Remove it from your cart.")
+    return problem_for(line, "offer_gone", "The seller stopped selling this.")
+
+
 def line_problem(line: dict, buyer_id: int) -> dict | None:
     """Why this priced line cannot be bought now, or None. The problem is a
-    dict: offer_id, product_name, reason (offer_gone, own_offer,
+    dict: offer_id, product_name, reason (offer_gone, seller_suspended, taken_down, own_offer,
     out_of_stock, sale_sold_out, sale_limit) and a message for people."""
     if line["offer_price"] is None:
         return problem_for(line, "offer_gone", f"There is no offer number {line['offer_id']}.")
     if not line["active"]:
-        return problem_for(line, "offer_gone", "The seller stopped selling this.")
+        return _inactive_problem(line)
     if line["seller_id"] == buyer_id:
         return problem_for(line, "own_offer", "This is your own offer; you cannot buy it.")
     if line["stock"] < line["quantity"]:

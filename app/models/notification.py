@@ -30,6 +30,7 @@ KINDS = {
     "return_refused": "Return refused",
     "sale_sold_out": "Flash sale sold out",
     "low_stock": "Low stock",
+    "moderation": "From the marketplace",
 }
 
 SUBJECT_MAX = 200

@@ -88,7 +88,8 @@ def _update_offer(offer_id, seller_id, price, quantity, quantity_seen) -> bool:
 def stop_selling(offer_id: int, seller_id: int) -> bool:
     """Take an offer off sale (past order lines keep pointing to it).
     Returns False when the seller has no such offer."""
-    return db.execute("UPDATE offers SET active = false, updated_at = now() WHERE id = %s AND seller_id = %s",
+    return db.execute("""UPDATE offers SET active = false, listed = false, updated_at = now()
+                         WHERE id = %s AND seller_id = %s""",
                       (offer_id, seller_id)) == 1
 
 

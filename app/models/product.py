@@ -116,7 +116,8 @@ def name_prefix_tsquery(words: tuple[str, ...]) -> str:
 def _where(filters: Filters, keywords: bool = True) -> tuple[sql.Composable, dict]:
     """The conditions of `filters` (without the keywords when `keywords` is
     False) and their parameters."""
-    parts, params = [sql.SQL("TRUE")], {}
+    # Products an operator hid leave every list (0110_operator).
+    parts, params = [sql.SQL("p.hidden_reason IS NULL")], {}
     conditions = (
         (keywords and filters.keywords, "p.search_vector @@ to_tsquery('english', %(query)s)", "query",
          _tsquery(filters.keywords)),
@@ -202,7 +203,7 @@ def product_details(product_id: int, viewer_id: int | None = None) -> dict | Non
     viewer_offer_id / viewer_offer_active: the viewer's own offer, if any."""
     return db.query_one(
         """SELECT p.id, p.name, p.description, p.created_at, p.category_id, p.creator_id,
-                  p.min_price, p.seller_count, p.units_sold,
+                  p.min_price, p.seller_count, p.units_sold, p.hidden_reason,
                   p.rating_count, p.rating_avg, p.rating_hist,
                   c.name AS category_name, c.slug AS category_slug,
                   u.first_name AS creator_first_name, u.last_name AS creator_last_name,

@@ -103,7 +103,7 @@ def reviews_about(kind: Kind, subject_id: int, sort: str, page: int, per_page: i
                   r.title, r.body, r.created_at, r.updated_at > r.created_at AS edited,
                   {bought} AS verified
            FROM {reviews} r JOIN users u ON u.id = r.author_id
-           WHERE r.{subject} = %s ORDER BY {order} LIMIT %s OFFSET %s""",
+           WHERE r.{subject} = %s AND r.hidden_reason IS NULL ORDER BY {order} LIMIT %s OFFSET %s""",
         bought=kind.bought_sql(sql.SQL("r.author_id"), sql.Identifier("r", kind.subject_column)),
         order=_ORDER_BY[sort])
     return db.query(statement, (subject_id, per_page + 1, (page - 1) * per_page))
@@ -152,21 +152,25 @@ def subject_name(kind: Kind, subject_id: int) -> str | None:
                           (subject_id,))
 
 
-def reviews_by_author(author_id: int, page: int, per_page: int) -> list[dict]:
+def reviews_by_author(author_id: int, page: int, per_page: int, include_hidden: bool = False) -> list[dict]:
     """One page of everything a user reviewed (products and sellers), newest
-    first; per_page + 1 rows at most. Each row names its kind and subject."""
+    first; per_page + 1 rows at most. Each row names its kind and subject.
+    Reviews an operator hid (hidden_reason) only with include_hidden: the
+    author's own page shows them with the reason."""
     return db.query(
         """(SELECT 'product' AS kind, r.id, r.product_id AS subject_id, p.name AS subject_name,
-                   r.rating, r.title, r.body, r.created_at
+                   r.rating, r.title, r.body, r.created_at, r.hidden_reason
             FROM product_reviews r JOIN products p ON p.id = r.product_id
-            WHERE r.author_id = %(author)s ORDER BY r.created_at DESC LIMIT %(upto)s)
+            WHERE r.author_id = %(author)s AND (%(hidden)s OR r.hidden_reason IS NULL)
+            ORDER BY r.created_at DESC LIMIT %(upto)s)
            UNION ALL
            (SELECT 'seller', r.id, r.seller_id, u.first_name || ' ' || left(u.last_name, 1) || '.',
-                   r.rating, r.title, r.body, r.created_at
+                   r.rating, r.title, r.body, r.created_at, r.hidden_reason
             FROM seller_reviews r JOIN users u ON u.id = r.seller_id
-            WHERE r.author_id = %(author)s ORDER BY r.created_at DESC LIMIT %(upto)s)
+            WHERE r.author_id = %(author)s AND (%(hidden)s OR r.hidden_reason IS NULL)
+            ORDER BY r.created_at DESC LIMIT %(upto)s)
            ORDER BY created_at DESC, kind, id DESC LIMIT %(limit)s OFFSET %(offset)s""",
-        {"author": author_id, "upto": page * per_page + 1, "limit": per_page + 1,
+        {"author": author_id, "hidden": include_hidden, "upto": page * per_page + 1, "limit": per_page + 1,
          "offset": (page - 1) * per_page})
 
 
@@ -225,8 +229,9 @@ def _lock_own_review(kind: Kind, review_id: int, author_id: int) -> tuple[dict, 
     if subject_id is None:
         raise NotFound("There is no such review.")
     stats = _lock_subject(kind, subject_id)
-    review = db.query_one(kind.compose("SELECT id, {subject} AS subject_id, author_id, rating FROM {reviews} "
-                                   "WHERE id = %s FOR UPDATE"), (review_id,))
+    review = db.query_one(kind.compose("SELECT id, {subject} AS subject_id, author_id, rating, "
+                                       "hidden_reason IS NOT NULL AS hidden FROM {reviews} "
+                                       "WHERE id = %s FOR UPDATE"), (review_id,))
     if review is None:
         raise NotFound("There is no such review.")
     if review["author_id"] != author_id:
@@ -238,7 +243,7 @@ def _update(kind: Kind, review_id: int, author_id: int, rating: int, title: str,
     review, stats = _lock_own_review(kind, review_id, author_id)
     db.execute(kind.compose("UPDATE {reviews} SET rating = %s, title = %s, body = %s, updated_at = now() "
                         "WHERE id = %s"), (rating, title, body, review_id))
-    if rating != review["rating"]:
+    if rating != review["rating"] and not review["hidden"]:  # a hidden review is out of the aggregates
         _apply(kind, review["subject_id"], stats, review["rating"], rating)
     return review["subject_id"]
 
@@ -252,7 +257,8 @@ def update_review(kind: Kind, review_id: int, author_id: int, rating: int, title
 def _delete(kind: Kind, review_id: int, author_id: int) -> int:
     review, stats = _lock_own_review(kind, review_id, author_id)
     db.execute(kind.compose("DELETE FROM {reviews} WHERE id = %s"), (review_id,))
-    _apply(kind, review["subject_id"], stats, review["rating"], None)
+    if not review["hidden"]:
+        _apply(kind, review["subject_id"], stats, review["rating"], None)
     return review["subject_id"]
 
 
@@ -260,3 +266,28 @@ def delete_review(kind: Kind, review_id: int, author_id: int) -> int:
     """Delete the author's own review and take it out of the aggregates in one
     transaction. Returns the product/seller id. Raises NotFound or NotYours."""
     return db.run_transaction(_delete, kind, review_id, author_id)
+
+
+def _moderate(kind: Kind, review_id: int, reason: str | None) -> dict | None:
+    subject_id = db.query_value(kind.compose("SELECT {subject} FROM {reviews} WHERE id = %s"), (review_id,))
+    if subject_id is None:
+        raise NotFound("There is no such review.")
+    stats = _lock_subject(kind, subject_id)
+    hiding = reason is not None
+    review = db.query_one(kind.compose(
+        """UPDATE {reviews} SET hidden_reason = %s
+           WHERE id = %s AND (hidden_reason IS NULL) = %s
+           RETURNING id, {subject} AS subject_id, author_id, rating"""), (reason, review_id, hiding))
+    if review is not None:
+        _apply(kind, subject_id, stats, review["rating"] if hiding else None,
+               None if hiding else review["rating"])
+    return review
+
+
+def moderate(kind: Kind, review_id: int, reason: str | None) -> dict | None:
+    """Hide a review with `reason` (None: restore it), taking its rating out
+    of (or back into) the aggregates; joins the caller's transaction. Returns
+    the review (id, subject_id, author_id, rating), or None when it already
+    was so. Raises NotFound."""
+    with db.transaction():
+        return _moderate(kind, review_id, reason)

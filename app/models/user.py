@@ -30,6 +30,9 @@ class User:
     address: str
     balance: Decimal
     created_at: datetime
+    is_operator: bool = False
+    suspended_at: datetime | None = None
+    suspension_reason: str | None = None
     time_zone: str | None = None  # IANA name; None: the site's default
     # For every page's header, read with the session user
     # (user_session.user_for_session).
@@ -57,7 +60,8 @@ class EmailTaken(Exception):
     """Another account already uses this email (compared case-insensitively)."""
 
 
-USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at", "time_zone")
+USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at", "time_zone",
+                "is_operator", "suspended_at", "suspension_reason")
 _USER_COLUMNS = ", ".join(USER_COLUMNS)
 # What every page's header shows of the logged-in user besides the columns:
 # units in the cart and unread notices (capped), for users `u`. Read in the

@@ -15,7 +15,7 @@ from ..models import photo as photos
 from ..models import product as products
 from ..models import search_words
 from ..pagination import page_arg, paginate
-from .helpers import viewer_id
+from .helpers import is_operator, viewer_id
 from .sections import product_reviews
 
 bp = Blueprint("catalog", __name__)
@@ -113,6 +113,9 @@ def _product_or_404(product_id: int) -> dict:
     product = products.product_details(product_id, viewer_id())
     if product is None:
         abort(404, description="There is no such product.")
+    # A hidden product stays visible to its creator (with the reason) and to operators.
+    if product["hidden_reason"] and not (product["creator_id"] == viewer_id() or is_operator()):
+        abort(404, description="This product was taken down by the marketplace.")
     return product
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..forms.cart import CheckoutForm
+from ..metrics import count_checkout
 from ..models import address as addresses
 from ..models import cart as carts
 from ..models import checkout
@@ -80,7 +81,9 @@ def place_order():
     try:
         purchase = checkout.place_order(current_user.id, form.idempotency_key.data, address_id=address_id)
     except checkout.CheckoutFailed as exc:
+        count_checkout(exc.problems)
         return _review_page(exc.problems, 409, form)
+    count_checkout(replayed=purchase["replayed"])
     if purchase["replayed"]:
         flash(f"This order was already placed (purchase #{purchase['id']}); you were not charged again.",
               "info")

@@ -27,3 +27,16 @@ def search_arg(name: str = "q") -> str:
     if len(text) > MAX_QUERY:
         abort(400, description=f"Search for at most {MAX_QUERY} characters.")
     return text
+
+
+def is_operator() -> bool:
+    """Whether the viewer runs the marketplace: an operator not suspended."""
+    return bool(current_user.is_authenticated and current_user.is_operator and not current_user.suspended_at)
+
+
+def refuse_if_suspended(what: str) -> None:
+    """A 403 naming the reason when the logged-in user is suspended: they
+    may still buy and read, but not sell or withdraw."""
+    if current_user.is_authenticated and current_user.suspended_at:
+        abort(403, description=f"Your account is suspended, so you cannot {what}. "
+                               f"Reason: {current_user.suspension_reason or 'not given'}")

@@ -160,6 +160,8 @@ def offers(plan: Plan, table: str) -> Table:
         ("price", money(offers["price"])), ("quantity", ints(offers["quantity"])),
         ("active", flag(offers["active"])), ("created_at", times(offers["created"])),
         ("updated_at", times(offers["updated"])),
+        # What the seller wants; `active` adds moderation (0110_operator).
+        ("listed", flag(offers["active"])),
     ])
 
 

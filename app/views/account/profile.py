@@ -9,6 +9,7 @@ from ...models import order as orders
 from ...models import user as users
 from ...money import format_money
 from ...pagination import page_arg, paginate
+from ..helpers import refuse_if_suspended
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 LEDGER_PER_PAGE = 20
@@ -47,6 +48,7 @@ def topup():
 
 @bp.route("/withdraw", methods=["POST"])
 def withdraw():
+    refuse_if_suspended("withdraw money")
     form = WithdrawForm(prefix="withdraw")
     if form.validate_on_submit():
         try:

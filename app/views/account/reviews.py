@@ -13,5 +13,5 @@ bp = Blueprint("account_reviews", __name__, url_prefix="/account/reviews")
 @login_required
 def index():
     number = page_arg()
-    rows = reviews.reviews_by_author(current_user.id, number, REVIEWS_PER_PAGE)
+    rows = reviews.reviews_by_author(current_user.id, number, REVIEWS_PER_PAGE, include_hidden=True)
     return render_template("account/reviews.html", page=paginate(rows, number, REVIEWS_PER_PAGE))

@@ -13,7 +13,7 @@ from ...models import photo as photos
 from ...models import product as products
 from ...money import format_money
 from ...pagination import MAX_PAGE, is_small_int, page_arg, paginate
-from ..helpers import search_arg
+from ..helpers import refuse_if_suspended, search_arg
 
 bp = Blueprint("sell_inventory", __name__, url_prefix="/sell/inventory")
 PER_PAGE = 20
@@ -23,6 +23,13 @@ PER_PAGE = 20
 @login_required
 def require_login():
     """Every selling page acts for the logged-in seller."""
+
+
+@bp.before_request
+def refuse_suspended_sellers():
+    """A suspended seller may look at their list, nothing more."""
+    if request.endpoint != f"{bp.name}.index":
+        refuse_if_suspended("sell")
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from ...forms.sell import ConfirmForm, LiveSaleForm, SaleForm
 from ...models import sale as sales
 from ...pagination import page_arg, paginate
 from ...templating import viewer_zone, when_text
-from ..helpers import search_arg
+from ..helpers import refuse_if_suspended, search_arg
 
 bp = Blueprint("sell_sales", __name__, url_prefix="/sell/sales")
 PER_PAGE = 20
@@ -19,6 +19,13 @@ PER_PAGE = 20
 @login_required
 def require_login():
     """Sellers manage only their own sales."""
+
+
+@bp.before_request
+def refuse_suspended_sellers():
+    """A suspended seller may look at their list, nothing more."""
+    if request.endpoint != f"{bp.name}.index":
+        refuse_if_suspended("sell")
 
 
 @bp.route("/")
