@@ -283,7 +283,9 @@ def test_bad_reasons_on_every_action_form_get_a_message_and_change_nothing(app, 
     for url in urls:
         response = client.post(url, data={"reason": reason})
         assert response.status_code == 400, url
-        assert "Say why" in response.get_data(as_text=True) or "Between 3" in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        # Empty, too long, or text the database cannot store (NUL).
+        assert any(message in page for message in ("Say why", "Between 3", "not allowed")), url
     assert value(app, "SELECT count(*) FROM audit_log") == 0
 
 
