@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app, db, embedded  # noqa: E402
+from app.models import user_session  # noqa: E402
 
 DB_NAME = "souk_bench_catalog"
 LOADED_MARK = "souk catalog benchmark: loaded"
@@ -220,8 +221,10 @@ def run(dsn: str, count: int) -> bool:
     # No cache: every request does the work a cache miss does.
     app = create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": 2, "CATALOG_CACHE_SECONDS": 0})
     client = app.test_client()
-    with client.session_transaction() as session:  # log in as the big seller (session epoch 0)
-        session["_user_id"] = f"{BIG_SELLER}:0"
+    with app.app_context():
+        token = user_session.start_session(BIG_SELLER, 3600)
+    with client.session_transaction() as session:  # logged in as the big seller
+        session["_user_id"] = token
         session["_fresh"] = True
     print(f"\n{'page':<44} {'median':>8} {'p95':>8} {'bytes':>8}")
     all_fast = True

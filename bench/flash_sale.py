@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app, db, embedded  # noqa: E402
-from app.models import checkout  # noqa: E402
+from app.models import checkout, user_session  # noqa: E402
 
 PRICE, SALE_PRICE, BALANCE = Decimal("20.00"), Decimal("12.00"), Decimal("100.00")
 
@@ -113,9 +113,10 @@ class Client:
         self.port = port
         self.local = threading.local()
 
-    def credentials(self, user_id: int) -> tuple[str, str]:
+    def credentials(self, session_token: str) -> tuple[str, str]:
+        """A cookie for a server-side session (user_session.start_session), as logging in sets it."""
         raw = secrets.token_hex(20)
-        cookie = self.sessions.dumps({"_user_id": f"{user_id}:0", "_fresh": True, "csrf_token": raw})
+        cookie = self.sessions.dumps({"_user_id": session_token, "_fresh": True, "csrf_token": raw})
         return cookie, self.csrf.dumps(raw)
 
     def checkout(self, credentials: tuple[str, str]) -> tuple[int, str, float]:
@@ -168,7 +169,8 @@ def run_app(dsn, buyers, args) -> dict:
     secret, port = secrets.token_hex(32), free_port()
     log = Path(f"/tmp/souk_bench_gunicorn_{os.getpid()}.log")
     client = Client(secret, port)
-    logins = [client.credentials(buyer) for buyer in buyers]
+    with create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": 1}).app_context():
+        logins = [client.credentials(user_session.start_session(buyer, 3600)) for buyer in buyers]
     server = start_gunicorn(dsn, secret, port, args.workers, args.threads, log)
     deadline = time.monotonic() + args.time_limit
     try:

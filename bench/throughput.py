@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import catalog as catalog_bench  # noqa: E402  (bench/catalog.py: the data and its loader)
 
-from app import db  # noqa: E402
+from app import create_app, db  # noqa: E402
+from app.models import user_session  # noqa: E402
 
 WORKERS = (os.cpu_count() or 1) * 2 + 1  # as ./setup.sh --prod
 FLOORS = {"guest": 0.33, "shopper": 0.20}
@@ -143,12 +144,14 @@ def wrk(port: int, paths: list[str], seconds: int, connections: int, headers: di
     return rate, int(bad.group(1)) if bad else 0
 
 
-def shopper_cookie(secret: str) -> str:
-    """A session cookie as logging in would set it."""
+def shopper_cookie(secret: str, dsn: str) -> str:
+    """A session cookie as logging in would set it, for a server-side session."""
+    with create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": 1}).app_context():
+        token = user_session.start_session(SHOPPER, 3600)
     signer = Flask(__name__)
     signer.secret_key = secret
     session = signer.session_interface.get_signing_serializer(signer).dumps(
-        {"_user_id": f"{SHOPPER}:0", "_fresh": True})
+        {"_user_id": token, "_fresh": True})
     return f"session={session}"
 
 
@@ -257,7 +260,7 @@ def main() -> None:
 
     pages = [("home", "/"), ("category", "/c/kitchen"), ("search, common word", "/search?q=steel"),
              ("product, 500 sellers", f"/products/{catalog_bench.HOT_PRODUCT}")]
-    who = {"guest": {}, "shopper": {"Cookie": shopper_cookie(secret)}}
+    who = {"guest": {}, "shopper": {"Cookie": shopper_cookie(secret, dsn)}}
     ok = True
     hello, hello_port = serve("hello_world:app", ROOT / "bench", env)
     souk, port = serve("app:create_app()", ROOT, env)
