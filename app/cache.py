@@ -150,14 +150,14 @@ def _note_own_write(response):
 
 # What a fragment holds in place of the viewer's CSRF token: the token is
 # put in when the fragment is served, so one fragment serves every viewer.
-_CSRF_PLACEHOLDER = "souk-csrf-token-placeholder"
+_CSRF_SLOT = "souk-csrf-token-slot"
 
 
 def _csrf_token() -> str:
-    """csrf_token() in templates: the placeholder while a shared fragment is
+    """csrf_token() in templates: a marker while a shared fragment is
     rendered, else flask-wtf's token."""
     if g.get("rendering_shared_fragment"):
-        return _CSRF_PLACEHOLDER
+        return _CSRF_SLOT
     return generate_csrf()
 
 
@@ -181,8 +181,8 @@ def shared_fragment(*key, caller):
         own_token = g.get("csrf_token")
         if not own_token or own_token not in html:  # a form made its own token: not shareable
             _set(cache_key, html)
-    if not nested and _CSRF_PLACEHOLDER in html:
-        html = html.replace(_CSRF_PLACEHOLDER, generate_csrf())
+    if not nested and _CSRF_SLOT in html:
+        html = html.replace(_CSRF_SLOT, generate_csrf())
     return Markup(html)
 
 
