@@ -35,17 +35,18 @@ def find_users(text: str, page: int, per_page: int) -> list[dict]:
     """Users whose id is `text` or whose email starts with it (index
     users_email_prefix), by email; all users, newest first, when empty.
     per_page + 1 rows at most."""
-    columns = """id, email, first_name, last_name, balance, is_operator, suspended_at, created_at"""
     limits = {"limit": per_page + 1, "offset": (page - 1) * per_page}
     if not text:
-        return db.query(f"SELECT {columns} FROM users ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s",
-                        limits)
+        return db.query(
+            """SELECT id, email, first_name, last_name, balance, is_operator, suspended_at, created_at
+               FROM users ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s""", limits)
     pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     user_id = int(text) if text.isdigit() and len(text) <= 18 else None
     return db.query(
-        f"""SELECT {columns} FROM users
-            WHERE id = %(id)s OR lower(email) LIKE %(pattern)s
-            ORDER BY lower(email), id LIMIT %(limit)s OFFSET %(offset)s""",
+        """SELECT id, email, first_name, last_name, balance, is_operator, suspended_at, created_at
+           FROM users
+           WHERE id = %(id)s OR lower(email) LIKE %(pattern)s
+           ORDER BY lower(email), id LIMIT %(limit)s OFFSET %(offset)s""",
         {"id": user_id, "pattern": pattern, **limits})
 
 

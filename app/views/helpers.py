@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import abort, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..forms.fields import MAX_QUERY, clean_text
 
@@ -40,3 +40,14 @@ def refuse_if_suspended(what: str) -> None:
     if current_user.is_authenticated and current_user.suspended_at:
         abort(403, description=f"Your account is suspended, so you cannot {what}. "
                                f"Reason: {current_user.suspension_reason or 'not given'}")
+
+
+def guard_seller_pages(bp) -> None:
+    """Every page of a selling blueprint acts for the logged-in seller; a
+    suspended seller may look at the blueprint's list (its `index`), nothing more."""
+
+    @bp.before_request
+    @login_required
+    def require_login():
+        if request.endpoint != f"{bp.name}.index":
+            refuse_if_suspended("sell")

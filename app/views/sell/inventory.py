@@ -2,7 +2,7 @@
 "sell one like this" on any product, change an offer's price and stock,
 stop selling."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ...forms.catalog import category_choices
 from ...forms.fields import MAX_QUERY, clean_text
@@ -13,23 +13,13 @@ from ...models import photo as photos
 from ...models import product as products
 from ...money import format_money
 from ...pagination import MAX_PAGE, is_small_int, page_arg, paginate
-from ..helpers import refuse_if_suspended, search_arg
+from ..helpers import guard_seller_pages, search_arg
 
 bp = Blueprint("sell_inventory", __name__, url_prefix="/sell/inventory")
 PER_PAGE = 20
 
 
-@bp.before_request
-@login_required
-def require_login():
-    """Every selling page acts for the logged-in seller."""
-
-
-@bp.before_request
-def refuse_suspended_sellers():
-    """A suspended seller may look at their list, nothing more."""
-    if request.endpoint != f"{bp.name}.index":
-        refuse_if_suspended("sell")
+guard_seller_pages(bp)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -2,30 +2,20 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ... import zones
 from ...forms.sell import ConfirmForm, LiveSaleForm, SaleForm
 from ...models import sale as sales
 from ...pagination import page_arg, paginate
 from ...templating import viewer_zone, when_text
-from ..helpers import refuse_if_suspended, search_arg
+from ..helpers import guard_seller_pages, search_arg
 
 bp = Blueprint("sell_sales", __name__, url_prefix="/sell/sales")
 PER_PAGE = 20
 
 
-@bp.before_request
-@login_required
-def require_login():
-    """Sellers manage only their own sales."""
-
-
-@bp.before_request
-def refuse_suspended_sellers():
-    """A suspended seller may look at their list, nothing more."""
-    if request.endpoint != f"{bp.name}.index":
-        refuse_if_suspended("sell")
+guard_seller_pages(bp)
 
 
 @bp.route("/")
