@@ -3,6 +3,7 @@ default, DATABASE_URL's server when set), tests isolated by emptying every
 table after each test, a CSRF-aware test client, a live server and Chromium."""
 import os
 import secrets
+import shutil
 import threading
 import uuid
 from decimal import Decimal
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
-from app import create_app, db, embedded
+from app import create_app, db, embedded, pgbouncer, replication
 from app.limits import limiter
 from app.models import ledger
 from app.models import user as users
@@ -38,13 +39,27 @@ def _server_dsn() -> str:
 
 @pytest.fixture(scope="session")
 def database():
-    """DSN of a database created for this test run and dropped after it."""
+    """DSN of a database created for this test run and dropped after it.
+    With SOUK_TEST_PGBOUNCER=1 (./setup.sh test's second pass), the DSN is
+    a PgBouncer in transaction pooling mode in front of it (app/pgbouncer.py)."""
     server = _server_dsn()
     name = f"souk_test_{os.getpid()}_{secrets.token_hex(3)}"
     db.create_database(server, name)
-    dsn = db.with_dbname(server, name)
+    bouncer = None
+    if os.environ.get("SOUK_TEST_PGBOUNCER") == "1":
+        if not pgbouncer.available():
+            pytest.exit("SOUK_TEST_PGBOUNCER=1 but PgBouncer is not installed (apt-get install pgbouncer)", 2)
+        bouncer = pgbouncer.Bouncer(ROOT / "instance" / f"pgbouncer-test-{os.getpid()}", server,
+                                    port=replication.free_port())
+        bouncer.start()
+        # The worker's LISTEN needs a session: it bypasses PgBouncer (subprocesses inherit this).
+        os.environ["SOUK_QUEUE_DATABASE_URL"] = db.with_dbname(server, name)
+    dsn = bouncer.dsn(name) if bouncer else db.with_dbname(server, name)
     db.migrate(dsn)
     yield dsn
+    if bouncer:
+        bouncer.stop()
+        shutil.rmtree(bouncer.workdir, ignore_errors=True)
     db.drop_database(server, name)
 
 
