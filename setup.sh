@@ -18,8 +18,13 @@ if [[ $# -gt 0 && "$1" == "stop" ]]; then
   shift; exec .venv/bin/python -m app db-stop "$@"
 fi
 
+if [[ $# -gt 0 && "$1" == "cluster-stop" ]]; then
+  if [[ ! -x .venv/bin/python ]]; then echo "setup.sh: nothing to stop (not set up yet)."; exit 0; fi
+  exec .venv/bin/python -m app.cluster stop
+fi
+
 command="serve"; prod=0; worker=1; host="127.0.0.1"; port="5000"; test_args=()
-if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" ) ]]; then command="$1"; shift; fi
+if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" || "$1" == "cluster" ) ]]; then command="$1"; shift; fi
 if [[ "$command" == "test" ]]; then
   test_args=("$@")
 else
@@ -58,6 +63,12 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$want" > "$stamp"
+fi
+
+# The local cluster demo (app/cluster.py): its own primary and standby, not
+# the embedded server.
+if [[ "$command" == "cluster" ]]; then
+  exec .venv/bin/python -m app.cluster start
 fi
 
 # 2. In CI the browser tests must run, and the suite runs a second time

@@ -27,7 +27,8 @@ class Bouncer:
     """A pgbouncer listening on 127.0.0.1:`port`, every database name passed
     through to `server_dsn`'s server (a libpq URL; host may be a socket directory)."""
 
-    def __init__(self, workdir: Path, server_dsn: str, port: int, pool_size: int = 40):
+    def __init__(self, workdir: Path, server_dsn: str, port: int, pool_size: int = 40,
+                 check_delay: float = 30, wait_timeout: float = 5):
         params = psycopg2.extensions.parse_dsn(server_dsn)
         self.workdir = workdir.resolve()
         self.port = port
@@ -48,8 +49,14 @@ class Bouncer:
             "max_client_conn = 1000",
             f"default_pool_size = {pool_size}",
             "ignore_startup_parameters = extra_float_digits,options",
+            # After a failed connect to the server, new clients are refused
+            # at once until a connect works again, tried every second.
             "server_login_retry = 1",
-            "query_wait_timeout = 30",
+            # A pooled server connection idle this long is checked before
+            # use; 0 checks always, so a restarted server costs no query.
+            f"server_check_delay = {check_delay}",
+            # A query waiting longer for a server connection (the server is down) fails.
+            f"query_wait_timeout = {wait_timeout}",
             f"logfile = {self.workdir / 'pgbouncer.log'}",
             f"pidfile = {self.workdir / 'pgbouncer.pid'}",
             "",
@@ -68,11 +75,22 @@ class Bouncer:
                 shutil.chown(path, self.user)
         command = [BINARY, "-d", *(["-u", self.user] if self.user else []), str(ini)]
         subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+        self.wait_ready(timeout=timeout)
+
+    def wait_ready(self, dbname: str = "postgres", timeout: float = 15.0) -> None:
+        """Wait until a query to `dbname` through PgBouncer reaches the server
+        (after a server restart, its pool for that database refuses clients
+        until its next connect works)."""
         deadline = time.monotonic() + timeout
         while True:
             try:
-                psycopg2.connect(self.dsn("postgres"), connect_timeout=2).close()
-                return
+                conn = psycopg2.connect(self.dsn(dbname), connect_timeout=2)
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT 1")
+                    return
+                finally:
+                    conn.close()
             except psycopg2.OperationalError:
                 if time.monotonic() > deadline:
                     raise
