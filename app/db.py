@@ -492,6 +492,8 @@ def _read_connection(statement):
     """The replica connection to run `statement` on, or None for the primary."""
     if not has_request_context() or g.get("db_depth") or g.get("db_wrote") or not _replicas():
         return None
+    if isinstance(statement, str) and not _is_read(statement):
+        return None
     if "db_replica" not in g:
         g.db_replica = _choose_replica()
     conn = g.get("db_replica_conn")
