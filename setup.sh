@@ -105,8 +105,11 @@ if [[ "$command" == "test" ]]; then
   # The same suite through PgBouncer in transaction pooling mode (the app
   # keeps no session state; see app/pgbouncer.py). The browser tests are
   # left out of this pass: they add minutes and test no SQL of their own.
+  # It runs in CI only, so that a change is tested once while it is made.
   if [[ "${SOUK_TEST_PGBOUNCER:-}" == "0" ]]; then
     echo "==> The pass through PgBouncer is off (SOUK_TEST_PGBOUNCER=0)"
+  elif [[ "${CI:-}" != "true" ]]; then
+    echo "==> The pass through PgBouncer runs in CI (CI=true ./setup.sh test runs it here)"
   elif [[ -x "$pgbouncer_bin" ]]; then
     echo "==> Tests again, through PgBouncer (transaction pooling; browser tests skipped)"
     SOUK_TEST_PGBOUNCER=1 exec .venv/bin/python -m pytest -m "not browser" "${test_args[@]}"
