@@ -101,6 +101,10 @@ echo "==> Database"
 # 5. Serve or test.
 if [[ "$command" == "test" ]]; then
   echo "==> Tests"
+  # Each checkout keeps pytest's temporary folders to itself: suites run side
+  # by side would otherwise prune each other's (pytest keeps the last three).
+  export PYTEST_DEBUG_TEMPROOT="$PWD/instance/tmp"
+  mkdir -p "$PYTEST_DEBUG_TEMPROOT"
   .venv/bin/python -m pytest "${test_args[@]}"
   # The same suite through PgBouncer in transaction pooling mode (the app
   # keeps no session state; see app/pgbouncer.py). The browser tests are
