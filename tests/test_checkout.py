@@ -75,6 +75,9 @@ def test_checkout_splits_the_purchase_into_one_order_per_seller(app, database, u
         # The sellers' money is held on their orders until they deliver.
         assert balances == {buyer.id: Decimal("34.75"), ann.id: Decimal("0.00"), ben.id: Decimal("0.00")}
         assert db.query_value("SELECT sum(held_amount) FROM orders") == Decimal("65.25")
+        # Units sold are summed after the checkout, off its hot path.
+        assert db.query_value("SELECT units_sold FROM products WHERE id = %s", (kettle["product_id"],)) == 0
+        assert db.query_value("SELECT fold_pending_sales()") == 3
         assert db.query_value("SELECT units_sold FROM products WHERE id = %s", (kettle["product_id"],)) == 5
         assert db.query_value("SELECT quantity FROM offers WHERE id = %s",
                               (kettle_from_ben["offer_id"],)) == 2

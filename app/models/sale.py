@@ -286,3 +286,13 @@ def home_sales(buyer_id: int | None = None, limit: int = 6) -> dict:
             WHERE s.starts_at > now() AND o.active
             ORDER BY s.starts_at, s.id LIMIT %(limit)s""", params)
     return {"live": live, "upcoming": upcoming}
+
+
+def give_back_stale_holds(max_offers: int = 500) -> int:
+    """Give back the units of holds whose time is up (migration 0090,
+    reclaim_holds), offer by offer, each in its own short transaction so no
+    offer's row stays locked while others are done. Returns the units."""
+    rows = db.query("""SELECT DISTINCT offer_id FROM sale_holds WHERE expires_at <= now()
+                       ORDER BY offer_id LIMIT %s""", (max_offers,))
+    return sum(db.run_transaction(db.query_value, "SELECT reclaim_holds(%s)", (row["offer_id"],))
+               for row in rows)
