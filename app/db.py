@@ -7,16 +7,20 @@ connection they use belongs to the current app context (a request, a CLI
 command or a test's `with app.app_context()`), taken from the pool on first
 use and given back when the context ends.
 """
+import itertools
 import os
 import random
+import re
 import select
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import psycopg2
+import psycopg2.errors
 import psycopg2.extras
 import psycopg2.pool
 from flask import current_app, g
@@ -209,6 +213,64 @@ def drop_broken_connection() -> None:
         _release_connection()
 
 
+class Refused(Exception):
+    """A SQL function refused the work (`refuse(reason, offer)` in migration
+    0090: RAISE EXCEPTION 'refused'); the transaction is rolled back.
+    `reason` names why, `offer_id` what (or None)."""
+
+    def __init__(self, reason: str, offer_id: int | None):
+        super().__init__(reason)
+        self.reason = reason
+        self.offer_id = offer_id
+
+
+class Prepared:
+    """A statement PostgreSQL plans once per connection (PREPARE, then
+    EXECUTE): for the queries of every request and of checkout, whose
+    planning (many joins) cost more than running them. Written and passed to
+    query/query_one/... like any statement, with %s or %(name)s parameters;
+    each parameter's type is inferred where the statement uses it, so give
+    casts where the context does not say (`%(ids)s::bigint[]`)."""
+    _numbers = itertools.count(1)
+    _PARAMETER = re.compile(r"%\((\w+)\)s|%s|%%")
+
+    def __init__(self, statement: str):
+        self.name = f"souk_prepared_{next(Prepared._numbers)}"
+        self.names: list[str] = []
+        positional = itertools.count(1)
+
+        def number(match) -> str:
+            if match.group(0) == "%%":
+                return "%"
+            if match.group(1) is None:
+                return f"${next(positional)}"
+            if match.group(1) not in self.names:
+                self.names.append(match.group(1))
+            return f"${self.names.index(match.group(1)) + 1}"
+
+        self.text = self._PARAMETER.sub(number, statement)
+        self.count = len(self.names) or next(positional) - 1
+
+    def __str__(self) -> str:
+        return self.text
+
+    def statement(self, conn, params) -> tuple[str, tuple]:
+        """The EXECUTE to send on `conn` (preparing it there the first
+        time) and its parameters in order."""
+        done = _prepared_on.setdefault(conn, set())
+        if self.name not in done:
+            with conn.cursor() as cur:
+                cur.execute(f"PREPARE {self.name} AS {self.text}")
+            done.add(self.name)
+        values = tuple(params[name] for name in self.names) if self.names else tuple(params)
+        placeholders = ", ".join(["%s"] * self.count)
+        return f"EXECUTE {self.name}" + (f" ({placeholders})" if self.count else ""), values
+
+
+# The prepared statements of each connection (they live as long as it does).
+_prepared_on: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+
+
 def _may_retry(statement) -> bool:
     """Whether a statement that failed on a broken connection can safely run
     again on a new one: only a plain SELECT (or the BEGIN of a transaction)
@@ -218,8 +280,8 @@ def _may_retry(statement) -> bool:
     connection broke."""
     conn = g.get("db_conn")
     return (conn is not None and conn.closed != 0 and g.get("db_depth") == 0
-            and g.get("db_untouched", False) and isinstance(statement, str)
-            and statement.lstrip().upper().startswith(("SELECT", "BEGIN")))
+            and g.get("db_untouched", False) and isinstance(statement, str | Prepared)
+            and str(statement).lstrip().upper().startswith(("SELECT", "BEGIN")))
 
 
 def _run(statement, params, fetch, cursor_factory=None):
@@ -230,8 +292,16 @@ def _run(statement, params, fetch, cursor_factory=None):
         conn = connection()
         try:
             with conn.cursor(cursor_factory=cursor_factory) as cur:
-                cur.execute(statement, params)
+                if isinstance(statement, Prepared):
+                    cur.execute(*statement.statement(conn, params))
+                else:
+                    cur.execute(statement, params)
                 result = fetch(cur)
+        except psycopg2.errors.RaiseException as exc:
+            if exc.diag.message_primary != "refused":
+                raise
+            hint = exc.diag.message_hint
+            raise Refused(exc.diag.message_detail, int(hint) if hint else None) from None
         except CONNECTION_ERRORS:
             if attempt or not _may_retry(statement):
                 raise
@@ -324,10 +394,12 @@ def transaction(isolation: str | None = None):
     _run(levels[isolation], (), lambda cur: None)
     conn = connection()
     g.db_depth = 1
+    g.pop("db_committed", None)
     try:
         yield conn
     except BaseException:
         g.db_depth = 0
+        g.pop("db_committed", None)
         if not conn.closed:
             try:
                 _rollback(conn)
@@ -335,8 +407,26 @@ def transaction(isolation: str | None = None):
                 pass  # the connection is broken; the pool discards it when given back
         raise
     g.db_depth = 0
+    if g.pop("db_committed", False):
+        return
     with conn.cursor() as cur:
         cur.execute("COMMIT")
+
+
+def commit_with(statement, params=()) -> None:
+    """Run `statement` as the last of the current transaction and commit,
+    in one round trip: its locks are held only while it runs and the commit
+    is flushed (checkout and flash-sale holds, whose last statement writes
+    the hot rows). Only at the top level of a transaction; the transaction
+    block then commits nothing more."""
+    if g.get("db_depth") != 1:
+        raise RuntimeError("commit_with needs to be in an outermost db.transaction()")
+    if isinstance(statement, Prepared):
+        text, values = statement.statement(connection(), params)
+    else:
+        text, values = statement, params
+    _run(f"{text}; COMMIT", values, lambda cur: None)
+    g.db_committed = True
 
 
 def run_transaction(fn, *args, isolation: str | None = None, attempts: int = 6, **kwargs):

@@ -75,25 +75,29 @@ def _priced(rows: list[dict]) -> list[dict]:
     return rows
 
 
+# Planned once per connection: planning these joins cost more than running them.
+_CART_LINES = db.Prepared(
+    f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
+        FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
+        WHERE c.user_id = %(buyer)s
+        ORDER BY seller_name, o.seller_id, p.name, o.id""")
+_ITEM_LINES = db.Prepared(
+    f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
+        FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
+        LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
+        ORDER BY seller_name, o.seller_id, p.name, i.offer_id""")
+
+
 def cart_lines(user_id: int) -> list[dict]:
     """The user's cart lines priced now, ordered by seller then product."""
-    return _priced(db.query(
-        f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
-            FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
-            WHERE c.user_id = %(buyer)s
-            ORDER BY seller_name, o.seller_id, p.name, o.id""", {"buyer": user_id}))
+    return _priced(db.query(_CART_LINES, {"buyer": user_id}))
 
 
 def lines_for_items(buyer_id: int, items: list[tuple[int, int]]) -> list[dict]:
     """(offer_id, quantity) pairs priced like cart lines. An unknown offer
     comes back with offer_price None so the caller can name the problem."""
-    return _priced(db.query(
-        f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
-            FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
-            LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
-            ORDER BY seller_name, o.seller_id, p.name, i.offer_id""",
-        {"buyer": buyer_id, "offers": [offer for offer, _ in items],
-         "quantities": [quantity for _, quantity in items]}))
+    return _priced(db.query(_ITEM_LINES, {"buyer": buyer_id, "offers": [offer for offer, _ in items],
+                                          "quantities": [quantity for _, quantity in items]}))
 
 
 def problem_for(line: dict, reason: str, message: str) -> dict:
@@ -215,32 +219,37 @@ def checked_line(user_id: int, offer_id: int, quantity: int, in_cart: int = 0) -
     return line
 
 
+_LOCK_BUYER = db.Prepared("SELECT pg_advisory_xact_lock(%s::int, hashint8(%s::bigint))")
+
+
 def lock_buyer(buyer_id: int) -> None:
     """Queue behind this buyer's other checkouts and holds until the
     transaction ends (their per-customer counts then cannot race)."""
-    db.query_value("SELECT pg_advisory_xact_lock(%s, hashint8(%s))", (BUYER_LOCK, buyer_id))
+    db.query_value(_LOCK_BUYER, (BUYER_LOCK, buyer_id))
 
 
-def _hold_error(line: dict, reason: str, in_cart: int) -> CartError:
+def _hold_error(user_id: int, line: dict, units: int, reason: str, in_cart: int) -> CartError:
+    """Why the units of `line` could not be held, for people."""
     if reason == "lost_race":
         # Read again: the line now says what changed (checked_line raises).
-        checked_line(line["buyer_id"], line["offer_id"], line["quantity"], in_cart)
+        checked_line(user_id, line["offer_id"], units, in_cart)
         return CartError("offer_changed", "The seller changed this offer just now; try again.")
     message = ("The flash sale is sold out." if reason == "sale_sold_out"
                else f"Flash sale limit reached: at most {line['sale_limit']} per customer.")
     return CartError(reason, message + (f" (You already have {in_cart} in your cart.)" if in_cart else ""))
 
 
-def _hold(user_id: int, line: dict, units: int, in_cart: int) -> None:
-    """Make the user's hold on a flash-sale line `units` (models: set_hold in
-    migration 0090); CartError when the units cannot be held. Runs last in
-    its transaction: the offer and sale rows it writes are the hot ones."""
-    held = db.query_one(
-        "SELECT problem FROM set_hold(%s, %s, %s, %s, %s, %s, %s)",
-        (user_id, line["offer_id"], line["sale_id"], units, line["offer_price"], line["sale_limit"],
-         timedelta(minutes=current_app.config["HOLD_MINUTES"])))
-    if held["problem"]:
-        raise _hold_error({**line, "buyer_id": user_id, "quantity": units}, held["problem"], in_cart)
+_SET_HOLD = db.Prepared("SELECT set_hold(%s::bigint, %s::bigint, %s::bigint, %s::int, %s::numeric, %s::int, "
+                        "%s::interval)")
+
+
+def _hold(user_id: int, line: dict, units: int) -> None:
+    """Make the user's hold on a flash-sale line `units` (set_hold in
+    migration 0090) and commit, in one round trip: the offer and sale rows
+    it writes are the hot ones. Raises db.Refused when the units cannot be
+    held (the transaction rolled back)."""
+    db.commit_with(_SET_HOLD, (user_id, line["offer_id"], line["sale_id"], units, line["offer_price"],
+                               line["sale_limit"], timedelta(minutes=current_app.config["HOLD_MINUTES"])))
 
 
 def _upsert_line(user_id: int, offer_id: int, quantity: int, price: object) -> int | None:
@@ -254,11 +263,11 @@ def _upsert_line(user_id: int, offer_id: int, quantity: int, price: object) -> i
            RETURNING quantity""", (user_id, offer_id, quantity, price, MAX_LINE_QUANTITY))
 
 
-def _add_held(user_id: int, line: dict, quantity: int, in_cart: int) -> int | None:
+def _add_held(user_id: int, line: dict, quantity: int) -> int | None:
     lock_buyer(user_id)
     now_in_cart = _upsert_line(user_id, line["offer_id"], quantity, line["unit_price"])
     if now_in_cart is not None:
-        _hold(user_id, line, now_in_cart, in_cart)
+        _hold(user_id, line, now_in_cart)
     return now_in_cart
 
 
@@ -285,7 +294,10 @@ def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
     if line["sale_id"] is None:
         now_in_cart = _upsert_line(user_id, offer_id, quantity, line["unit_price"])
     else:
-        now_in_cart = db.run_transaction(_add_held, user_id, line, quantity, in_cart)
+        try:
+            now_in_cart = db.run_transaction(_add_held, user_id, line, quantity)
+        except db.Refused as refused:
+            raise _hold_error(user_id, line, wanted, refused.reason, in_cart) from None
     if now_in_cart is None:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units.")
     return {"product_id": line["product_id"], "product_name": line["product_name"], "quantity": now_in_cart}
@@ -296,7 +308,7 @@ def _set_held(user_id: int, line: dict, quantity: int) -> bool:
     if db.execute("UPDATE cart_items SET quantity = %s WHERE user_id = %s AND offer_id = %s",
                   (quantity, user_id, line["offer_id"])) != 1:
         return False
-    _hold(user_id, line, quantity, 0)
+    _hold(user_id, line, quantity)
     return True
 
 
@@ -310,7 +322,10 @@ def set_quantity(user_id: int, offer_id: int, quantity: int) -> bool:
         return False
     line = checked_line(user_id, offer_id, quantity)
     if line["sale_id"] is not None:
-        return db.run_transaction(_set_held, user_id, line, quantity)
+        try:
+            return db.run_transaction(_set_held, user_id, line, quantity)
+        except db.Refused as refused:
+            raise _hold_error(user_id, line, quantity, refused.reason, 0) from None
     return db.execute("UPDATE cart_items SET quantity = %s WHERE user_id = %s AND offer_id = %s",
                       (quantity, user_id, offer_id)) == 1
 

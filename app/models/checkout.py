@@ -54,6 +54,21 @@ from . import address, cart, notification, order_notices, shipping
 
 MAX_KEY_LENGTH = 100
 
+# The statements of every checkout, planned once per connection.
+_REPLAYED = db.Prepared("""SELECT id, total, created_at FROM purchases
+                           WHERE buyer_id = %s AND idempotency_key = %s""")
+_NEW_IDS = db.Prepared("""SELECT now() AS placed_at,
+                                 nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
+                                 ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
+                                       FROM generate_series(1, %s::int)) AS orders""")
+_WRITE = db.Prepared(
+    """SELECT * FROM place_order_write(
+           %s::bigint, %s::bigint, %s::text, %s::numeric, %s::boolean, %s::text,
+           %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::numeric[], %s::numeric[],
+           %s::bigint[], %s::int[],
+           %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[],
+           %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])""")
+
 
 class CheckoutFailed(Exception):
     """Nothing was bought. `problems` lists what stopped it: dicts with
@@ -106,7 +121,10 @@ def place_order(buyer_id: int, idempotency_key: str | None,
                                                          f"{MAX_KEY_LENGTH} characters.")])
     if items is not None:
         items = _merged_items(items)
-    return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id)
+    try:
+        return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id)
+    except db.Refused as refused:
+        raise CheckoutFailed([_write_problem(buyer_id, refused)]) from None
 
 
 def _ship_to(buyer_id: int, address_id: int | None) -> str:
@@ -124,49 +142,42 @@ def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | 
                  address_id: int | None) -> dict:
     cart.lock_buyer(buyer_id)
     if key is not None:
-        done = db.query_one("""SELECT id, total, created_at FROM purchases
-                               WHERE buyer_id = %s AND idempotency_key = %s""", (buyer_id, key))
+        done = db.query_one(_REPLAYED, (buyer_id, key))
         if done:
             return {**done, "replayed": True}
     lines = cart.cart_lines(buyer_id) if items is None else cart.lines_for_items(buyer_id, items)
     ship_to = _ship_to(buyer_id, address_id)
     sellers = _check_lines(buyer_id, lines)
     total = sum(group["total"] for group in sellers)
-    ids = db.query_one(
-        """SELECT nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
-                  ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
-                        FROM generate_series(1, %s)) AS orders""", (len(sellers),))
+    ids = db.query_one(_NEW_IDS, (len(sellers),))
     orders = [{"id": order_id, "purchase_id": ids["purchase"], "seller_id": group["seller_id"],
                "buyer_id": buyer_id, "subtotal": group["subtotal"], "shipping_fee": group["shipping_fee"],
                "ship_to": ship_to} for order_id, group in zip(ids["orders"], sellers, strict=True)]
     ordered = sorted(lines, key=lambda line: (line["product_id"], line["offer_id"]))
     column = lambda name: [line[name] for line in ordered]  # noqa: E731
-    done = db.query_one(
-        """SELECT * FROM place_order_write(
-               %s, %s, %s, %s, %s, %s,
-               %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::numeric[], %s::numeric[],
-               %s::bigint[], %s::int[],
-               %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[],
-               %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])""",
-        (buyer_id, ids["purchase"], key, total, items is None, ship_to,
-         column("offer_id"), column("product_id"), column("seller_id"), column("quantity"),
-         column("offer_price"), column("unit_price"), column("sale_id"), column("sale_limit"),
-         [order["id"] for order in orders], [order["seller_id"] for order in orders],
-         [order["subtotal"] for order in orders], [order["shipping_fee"] for order in orders],
-         *notification.notice_columns(order_notices.placed(orders))))
-    if done["problem"]:
-        raise CheckoutFailed([_write_problem(buyer_id, done, total, ordered)])
-    return {"id": ids["purchase"], "total": total, "created_at": done["placed_at"], "replayed": False}
+    try:
+        db.commit_with(_WRITE, (
+            buyer_id, ids["purchase"], key, total, items is None, ship_to,
+            column("offer_id"), column("product_id"), column("seller_id"), column("quantity"),
+            column("offer_price"), column("unit_price"), column("sale_id"), column("sale_limit"),
+            [order["id"] for order in orders], [order["seller_id"] for order in orders],
+            [order["subtotal"] for order in orders], [order["shipping_fee"] for order in orders],
+            *notification.notice_columns(order_notices.placed(orders))))
+    except db.Refused as refused:
+        refused.lines, refused.total = ordered, total
+        raise
+    return {"id": ids["purchase"], "total": total, "created_at": ids["placed_at"], "replayed": False}
 
 
-def _write_problem(buyer_id: int, done: dict, total: Decimal, lines: list[dict]) -> dict:
-    """What place_order_write refused, for people (read before the rollback)."""
-    if done["problem"] == "insufficient_balance":
-        return _insufficient(total, db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,)))
-    line = next(line for line in lines if line["offer_id"] == done["problem_offer"])
-    if done["problem"] == "sale_sold_out":
+def _write_problem(buyer_id: int, refused: db.Refused) -> dict:
+    """What place_order_write refused, for people (read after the rollback)."""
+    if refused.reason == "insufficient_balance":
+        return _insufficient(refused.total,
+                             db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,)))
+    line = next(line for line in refused.lines if line["offer_id"] == refused.offer_id)
+    if refused.reason == "sale_sold_out":
         return cart.problem_for(line, "sale_sold_out", "The flash sale is sold out.")
-    if done["problem"] == "sale_limit":
+    if refused.reason == "sale_limit":
         return cart.problem_for(line, "sale_limit", f"Flash sale limit reached: at most {line['sale_limit']} "
                                                   "per customer.")
     return _lost_race(buyer_id, line)

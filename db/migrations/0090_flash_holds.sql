@@ -69,6 +69,14 @@ BEGIN
     RETURN back;
 END $$;
 
+-- Stop the caller's transaction with a reason the app reads (db.Refused):
+-- SQLSTATE P0001, message 'refused', DETAIL the reason, HINT the offer.
+CREATE FUNCTION refuse(p_reason text, p_offer bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'refused' USING DETAIL = p_reason, HINT = coalesce(p_offer::text, '');
+END $$;
+
 -- Take `p_quantity` units of an offer (and of its live sale `p_sale`, or
 -- NULL) for `p_buyer`, at the price read: the contended part of a hold and
 -- of an unheld checkout line. Returns NULL, or why nothing was taken:
@@ -99,12 +107,14 @@ END $$;
 -- Make the buyer's hold on a live sale's offer `p_units` (0: release it),
 -- for `p_ttl` at most and never past the sale's end, counting what the
 -- buyer already bought against the per-customer limit. The caller holds
--- the buyer's checkout lock. Returns (problem, expires_at): problem NULL,
--- 'lost_race', 'sale_sold_out' or 'sale_limit'.
+-- the buyer's checkout lock. Refuses (see refuse) with 'lost_race',
+-- 'sale_sold_out' or 'sale_limit'.
 CREATE FUNCTION set_hold(p_buyer bigint, p_offer bigint, p_sale bigint, p_units integer, p_price numeric,
-                         p_limit integer, p_ttl interval, OUT problem text, OUT expires timestamptz)
+                         p_limit integer, p_ttl interval) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
+    problem text;
+    expires timestamptz;
     held integer;
     bought integer;
     sale_end timestamptz;
@@ -115,13 +125,12 @@ BEGIN
     SELECT coalesce((SELECT units FROM flash_sale_buyers WHERE sale_id = p_sale AND buyer_id = p_buyer), 0)
       INTO bought;
     IF p_units > 0 AND bought + p_units > p_limit THEN
-        problem := 'sale_limit';
-        RETURN;
+        PERFORM refuse('sale_limit', p_offer);
     END IF;
     IF p_units > held THEN
         problem := take_units(p_offer, p_buyer, p_units - held, p_price, p_sale);
         IF problem IS NOT NULL THEN
-            RETURN;
+            PERFORM refuse(problem, p_offer);
         END IF;
     ELSIF p_units < held THEN
         -- Units given back: the offer's row first, as every take locks it.
@@ -228,25 +237,25 @@ END $$;
 -- units are converted on the buyer's own hold row; other units are taken
 -- from the offer and sale rows with take_units), then the order lines,
 -- whose foreign-key checks share-lock rows this transaction holds by then.
--- Lines come sorted by (product_id, offer_id). Returns NULL, or
--- (problem, offer_id) for the first line or order problem: 'lost_race',
--- 'sale_sold_out', 'sale_limit', 'insufficient_balance'; the caller rolls
--- back then.
+-- Lines come sorted by (product_id, offer_id). Refuses (see refuse) the
+-- first line or order problem: 'lost_race', 'sale_sold_out', 'sale_limit'
+-- (with the offer), 'insufficient_balance'. The app sends COMMIT in the
+-- same round trip (db.commit_with), so a hot row's lock is held only while
+-- this call runs and the commit is flushed.
 CREATE FUNCTION place_order_write(
     p_buyer bigint, p_purchase bigint, p_key text, p_total numeric, p_from_cart boolean, p_ship_to text,
     l_offer bigint[], l_product bigint[], l_seller bigint[], l_quantity integer[], l_offer_price numeric[],
     l_unit_price numeric[], l_sale bigint[], l_limit integer[],
     o_id bigint[], o_seller bigint[], o_subtotal numeric[], o_fee numeric[],
-    n_user bigint[], n_kind text[], n_subject text[], n_body text[], n_link text[],
-    OUT problem text, OUT problem_offer bigint, OUT placed_at timestamptz)
+    n_user bigint[], n_kind text[], n_subject text[], n_body text[], n_link text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
+    problem text;
     new_balance numeric;
     i integer;
     held integer;
     used integer;
 BEGIN
-    placed_at := now();
     INSERT INTO purchases (id, buyer_id, total, idempotency_key) VALUES (p_purchase, p_buyer, p_total, p_key);
     IF p_from_cart THEN
         DELETE FROM cart_items WHERE user_id = p_buyer AND offer_id = ANY (l_offer);
@@ -254,8 +263,7 @@ BEGIN
     UPDATE users SET balance = balance - p_total WHERE id = p_buyer AND balance >= p_total
     RETURNING balance INTO new_balance;
     IF new_balance IS NULL THEN
-        problem := 'insufficient_balance';
-        RETURN;
+        PERFORM refuse('insufficient_balance', NULL);
     END IF;
     INSERT INTO ledger_entries (user_id, kind, amount, balance_after, purchase_id)
     VALUES (p_buyer, 'purchase', -p_total, new_balance, p_purchase);
@@ -268,7 +276,6 @@ BEGIN
     SELECT * FROM unnest(n_user, n_kind, n_subject, n_body, n_link);
 
     FOR i IN 1 .. coalesce(array_length(l_offer, 1), 0) LOOP
-        problem_offer := l_offer[i];
         held := 0;
         IF l_sale[i] IS NOT NULL THEN
             -- The buyer's own live hold covers what it can.
@@ -280,7 +287,7 @@ BEGIN
         IF l_quantity[i] > used THEN
             problem := take_units(l_offer[i], p_buyer, l_quantity[i] - used, l_offer_price[i], l_sale[i]);
             IF problem IS NOT NULL THEN
-                RETURN;
+                PERFORM refuse(problem, l_offer[i]);
             END IF;
         END IF;
         IF used > 0 THEN
@@ -297,31 +304,27 @@ BEGIN
             IF NOT FOUND THEN
                 problem := take_units(l_offer[i], p_buyer, used, l_offer_price[i], l_sale[i]);
                 IF problem IS NOT NULL THEN
-                    RETURN;
+                    PERFORM refuse(problem, l_offer[i]);
                 END IF;
                 held := 0;
             ELSIF NOT EXISTS (SELECT 1 FROM offers WHERE id = l_offer[i] AND active AND price = l_offer_price[i]) THEN
-                problem := 'lost_race';
-                RETURN;
+                PERFORM refuse('lost_race', l_offer[i]);
             END IF;
         END IF;
         IF l_sale[i] IS NOT NULL THEN
             -- Bought units count against the limit together with the units
             -- still held (the caller's checkout lock queues this buyer).
             IF l_quantity[i] + held - used > l_limit[i] THEN
-                problem := 'sale_limit';
-                RETURN;
+                PERFORM refuse('sale_limit', l_offer[i]);
             END IF;
             INSERT INTO flash_sale_buyers AS b (sale_id, buyer_id, units) VALUES (l_sale[i], p_buyer, l_quantity[i])
             ON CONFLICT (sale_id, buyer_id) DO UPDATE SET units = b.units + EXCLUDED.units
                 WHERE b.units + EXCLUDED.units + (held - used) <= l_limit[i];
             IF NOT FOUND THEN
-                problem := 'sale_limit';
-                RETURN;
+                PERFORM refuse('sale_limit', l_offer[i]);
             END IF;
         END IF;
     END LOOP;
-    problem_offer := NULL;
     INSERT INTO order_lines (order_id, offer_id, product_id, quantity, unit_price, flash_sale_id)
     SELECT o.id, l.offer_id, l.product_id, l.quantity, l.unit_price, l.sale_id
       FROM unnest(l_offer, l_product, l_seller, l_quantity, l_unit_price, l_sale)
