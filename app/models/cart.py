@@ -199,6 +199,12 @@ def _check_quantity(quantity: int) -> None:
         raise CartError("bad_quantity", f"Enter a quantity from 1 to {MAX_LINE_QUANTITY:,}.")
 
 
+# "Add to cart" reads the units of the offer in the cart and the cart's lines at once.
+_CART_PLACE = db.Prepared(
+    """SELECT coalesce(max(quantity) FILTER (WHERE offer_id = %s::bigint), 0) AS in_cart, count(*) AS lines
+       FROM cart_items WHERE user_id = %s::bigint""")
+
+
 def _in_cart(user_id: int, offer_id: int) -> int:
     return db.query_value("SELECT quantity FROM cart_items WHERE user_id = %s AND offer_id = %s",
                           (user_id, offer_id)) or 0
@@ -281,14 +287,13 @@ def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
     product_id, product_name, quantity (now in the cart), held_until (None
     when not held)."""
     _check_quantity(quantity)
-    in_cart = _in_cart(user_id, offer_id)
+    in_cart, lines = db.query_one(_CART_PLACE, (offer_id, user_id)).values()
     wanted = in_cart + quantity
     if wanted > MAX_LINE_QUANTITY:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units; "
                                         f"you already have {in_cart}.")
     line = checked_line(user_id, offer_id, wanted, in_cart)
-    if not in_cart and db.query_value("SELECT count(*) FROM cart_items WHERE user_id = %s",
-                                      (user_id,)) >= MAX_CART_LINES:
+    if not in_cart and lines >= MAX_CART_LINES:
         raise CartError("cart_full", f"Your cart holds at most {MAX_CART_LINES} different offers; "
                                      "check out or remove some first.")
     if line["sale_id"] is None:

@@ -22,7 +22,7 @@ CREATE TABLE sale_holds (
 CREATE INDEX sale_holds_expiry ON sale_holds (offer_id, expires_at) INCLUDE (units, sale_id);
 CREATE INDEX sale_holds_due ON sale_holds (expires_at);
 CREATE INDEX sale_holds_buyer ON sale_holds (buyer_id);
-CREATE INDEX sale_holds_sale ON sale_holds (sale_id);
+CREATE INDEX sale_holds_sale ON sale_holds (sale_id, expires_at) INCLUDE (units);
 
 COMMENT ON COLUMN flash_sales.units_sold IS
     'units taken: sold (flash_sale_buyers) plus held in carts (sale_holds)';
@@ -40,10 +40,22 @@ CREATE TRIGGER flash_sales_end_holds
     FOR EACH ROW WHEN (NEW.ends_at < OLD.ends_at)
     EXECUTE FUNCTION flash_sales_end_holds();
 
--- Units in stale holds of an offer (what reads add back to stock and sale).
-CREATE FUNCTION stale_hold_units(p_offer bigint) RETURNS bigint
+-- What reads show of a sale: units left (stale holds count as free at
+-- once), units held in carts now, and units sold.
+CREATE FUNCTION sale_units_left(s flash_sales) RETURNS integer
 LANGUAGE sql STABLE AS $$
-    SELECT coalesce(sum(units), 0) FROM sale_holds WHERE offer_id = p_offer AND expires_at <= now();
+    SELECT s.units_total - s.units_sold
+           + coalesce((SELECT sum(units) FROM sale_holds h WHERE h.sale_id = s.id AND h.expires_at <= now()),
+                      0)::int;
+$$;
+CREATE FUNCTION sale_units_held(s flash_sales) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT sum(units) FROM sale_holds h WHERE h.sale_id = s.id AND h.expires_at > now()),
+                    0)::int;
+$$;
+CREATE FUNCTION sale_units_bought(s flash_sales) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT s.units_sold - coalesce((SELECT sum(units) FROM sale_holds h WHERE h.sale_id = s.id), 0)::int;
 $$;
 
 -- Give the stale holds of an offer back: the offer's row is locked first
