@@ -75,7 +75,7 @@ class CheckoutFailed(Exception):
     offer_id, product_name (None for problems of the whole order), reason
     (empty_cart, bad_item, offer_gone, own_offer, out_of_stock, sale_sold_out,
     sale_limit, price_changed, offer_changed, insufficient_balance,
-    no_address) and message."""
+    no_address, total_changed) and message."""
 
     def __init__(self, problems: list[dict]):
         super().__init__("; ".join(problem["message"] for problem in problems))
@@ -104,7 +104,8 @@ def _merged_items(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def place_order(buyer_id: int, idempotency_key: str | None,
-                items: list[tuple[int, int]] | None = None, address_id: int | None = None) -> dict:
+                items: list[tuple[int, int]] | None = None, address_id: int | None = None,
+                total_seen: Decimal | None = None) -> dict:
     """Buy `items` ((offer_id, quantity) pairs), or the buyer's cart when
     items is None (the cart then loses the lines bought), in one transaction,
     shipped to one of the buyer's addresses (their default when address_id
@@ -113,7 +114,9 @@ def place_order(buyer_id: int, idempotency_key: str | None,
     Prices come from the database: the offer's price, or the flash sale's
     during a live sale, plus each seller's shipping fee (models/shipping.py).
     The same idempotency key returns the same purchase
-    without charging again. Returns the purchase: id, total, created_at and
+    without charging again. With `total_seen` (the total the buyer was
+    shown), another total (a shipping fee or a price changed since) is
+    refused, saying so, rather than charged. Returns the purchase: id, total, created_at and
     replayed (True when the key had already bought it). Raises CheckoutFailed
     naming every line that stopped it; then nothing has changed."""
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
@@ -122,7 +125,7 @@ def place_order(buyer_id: int, idempotency_key: str | None,
     if items is not None:
         items = _merged_items(items)
     try:
-        return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id)
+        return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id, total_seen)
     except db.Refused as refused:
         raise CheckoutFailed([_write_problem(buyer_id, refused)]) from None
 
@@ -139,7 +142,7 @@ def _ship_to(buyer_id: int, address_id: int | None) -> str:
 
 
 def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
-                 address_id: int | None) -> dict:
+                 address_id: int | None, total_seen: Decimal | None) -> dict:
     cart.lock_buyer(buyer_id)
     if key is not None:
         done = db.query_one(_REPLAYED, (buyer_id, key))
@@ -149,6 +152,11 @@ def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | 
     ship_to = _ship_to(buyer_id, address_id)
     sellers = _check_lines(buyer_id, lines)
     total = sum(group["total"] for group in sellers)
+    if total_seen is not None and total != total_seen:
+        raise CheckoutFailed([_order_problem(
+            "total_changed", f"The total changed from {format_money(total_seen)} to {format_money(total)} "
+                             "since you reviewed your order (a shipping fee or a price changed). Check the "
+                             "order below and place it again.")])
     ids = db.query_one(_NEW_IDS, (len(sellers),))
     orders = [{"id": order_id, "purchase_id": ids["purchase"], "seller_id": group["seller_id"],
                "buyer_id": buyer_id, "subtotal": group["subtotal"], "shipping_fee": group["shipping_fee"],
