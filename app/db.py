@@ -14,7 +14,6 @@ import re
 import select
 import threading
 import time
-import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,12 +51,21 @@ CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 CONNECT_TIMEOUT_SECONDS = 5
 
 
+class Connection(psycopg2.extensions.connection):
+    """The pool's connections: psycopg2's, plus the names of the statements
+    prepared on each (see Prepared)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
+
+
 class Pool:
     """A thread-safe pool that waits for a free connection instead of failing."""
 
     def __init__(self, dsn: str, maxconn: int, wait_seconds: float = 10.0):
         self.dsn = dsn
-        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn,
+        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn, connection_factory=Connection,
                                                           connect_timeout=CONNECT_TIMEOUT_SECONDS)
         # Open connections lazily but keep them all when given back: psycopg2
         # closes a returned connection once minconn are idle, and a new
@@ -235,6 +243,7 @@ class Prepared:
     _PARAMETER = re.compile(r"%\((\w+)\)s|%s|%%")
 
     def __init__(self, statement: str):
+        self.original = statement
         self.name = f"souk_prepared_{next(Prepared._numbers)}"
         self.names: list[str] = []
         positional = itertools.count(1)
@@ -257,7 +266,9 @@ class Prepared:
     def statement(self, conn, params) -> tuple[str, tuple]:
         """The EXECUTE to send on `conn` (preparing it there the first
         time) and its parameters in order."""
-        done = _prepared_on.setdefault(conn, set())
+        done = getattr(conn, "prepared", None)
+        if done is None:  # not one of the pool's connections: sent as it is
+            return self.original, params
         if self.name not in done:
             with conn.cursor() as cur:
                 cur.execute(f"PREPARE {self.name} AS {self.text}")
@@ -265,10 +276,6 @@ class Prepared:
         values = tuple(params[name] for name in self.names) if self.names else tuple(params)
         placeholders = ", ".join(["%s"] * self.count)
         return f"EXECUTE {self.name}" + (f" ({placeholders})" if self.count else ""), values
-
-
-# The prepared statements of each connection (they live as long as it does).
-_prepared_on: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
 
 
 def _may_retry(statement) -> bool:

@@ -84,7 +84,7 @@ def fold_pending_sales() -> int:
     """Add the sales that order lines appended to sales_pending to
     products.units_sold and seller_product_sales (migration 0090: checkout
     leaves those hot rows alone). The periodic job calls it every few
-    seconds; returns how many pending rows it folded."""
+    seconds; returns how many (seller, product) pairs it folded."""
     return db.run_transaction(db.query_value, "SELECT fold_pending_sales()")
 
 

@@ -198,7 +198,7 @@ BEGIN
 END $$;
 
 -- Add the pending rows to the tallies, in one transaction (one fold at a
--- time). Returns how many rows it folded.
+-- time). Returns how many (seller, product) pairs it folded.
 CREATE FUNCTION fold_pending_sales() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
