@@ -14,7 +14,6 @@ Nothing here keeps state on a server connection between transactions (no
 session-level SET, advisory lock, prepared statement, LISTEN or temporary
 table), so DATABASE_URL may point at PgBouncer in transaction pooling mode.
 """
-import itertools
 import os
 import random
 import re
@@ -58,21 +57,12 @@ CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-class Connection(psycopg2.extensions.connection):
-    """The pool's connections: psycopg2's, plus the names of the statements
-    prepared on each (see Prepared)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.prepared: set[str] = set()
-
-
 class Pool:
     """A thread-safe pool that waits for a free connection instead of failing."""
 
     def __init__(self, dsn: str, maxconn: int, wait_seconds: float = 10.0):
         self.dsn = dsn
-        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn, connection_factory=Connection,
+        self._pool = psycopg2.pool.ThreadedConnectionPool(0, maxconn, dsn,
                                                           connect_timeout=CONNECT_TIMEOUT_SECONDS)
         # Open connections lazily but keep them all when given back: psycopg2
         # closes a returned connection once minconn are idle, and a new
@@ -252,52 +242,6 @@ class Refused(Exception):
         self.offer_id = offer_id
 
 
-class Prepared:
-    """A statement PostgreSQL plans once per connection (PREPARE, then
-    EXECUTE): for the queries of every request and of checkout, whose
-    planning (many joins) cost more than running them. Written and passed to
-    query/query_one/... like any statement, with %s or %(name)s parameters;
-    each parameter's type is inferred where the statement uses it, so give
-    casts where the context does not say (`%(ids)s::bigint[]`)."""
-    _numbers = itertools.count(1)
-    _PARAMETER = re.compile(r"%\((\w+)\)s|%s|%%")
-
-    def __init__(self, statement: str):
-        self.original = statement
-        self.name = f"souk_prepared_{next(Prepared._numbers)}"
-        self.names: list[str] = []
-        positional = itertools.count(1)
-
-        def number(match) -> str:
-            if match.group(0) == "%%":
-                return "%"
-            if match.group(1) is None:
-                return f"${next(positional)}"
-            if match.group(1) not in self.names:
-                self.names.append(match.group(1))
-            return f"${self.names.index(match.group(1)) + 1}"
-
-        self.text = self._PARAMETER.sub(number, statement)
-        self.count = len(self.names) or next(positional) - 1
-
-    def __str__(self) -> str:
-        return self.text
-
-    def statement(self, conn, params) -> tuple[str, tuple]:
-        """The EXECUTE to send on `conn` (preparing it there the first
-        time) and its parameters in order."""
-        done = getattr(conn, "prepared", None)
-        if done is None:  # not one of the pool's connections: sent as it is
-            return self.original, params
-        if self.name not in done:
-            with conn.cursor() as cur:
-                cur.execute(f"PREPARE {self.name} AS {self.text}")
-            done.add(self.name)
-        values = tuple(params[name] for name in self.names) if self.names else tuple(params)
-        placeholders = ", ".join(["%s"] * self.count)
-        return f"EXECUTE {self.name}" + (f" ({placeholders})" if self.count else ""), values
-
-
 def _may_retry(statement) -> bool:
     """Whether a statement that failed on a broken connection can safely run
     again on a new one: only a plain SELECT (or the BEGIN of a transaction)
@@ -307,8 +251,8 @@ def _may_retry(statement) -> bool:
     connection broke."""
     conn = g.get("db_conn")
     return (conn is not None and conn.closed != 0 and g.get("db_depth") == 0
-            and g.get("db_untouched", False) and isinstance(statement, str | Prepared)
-            and str(statement).lstrip().upper().startswith(("SELECT", "BEGIN")))
+            and g.get("db_untouched", False) and isinstance(statement, str)
+            and statement.lstrip().upper().startswith(("SELECT", "BEGIN")))
 
 
 def _run(statement, params, fetch, cursor_factory=None):
@@ -330,10 +274,7 @@ def _run(statement, params, fetch, cursor_factory=None):
             g.db_wrote = True  # this request's reads stay on the primary from now on
         try:
             with conn.cursor(cursor_factory=cursor_factory) as cur:
-                if isinstance(statement, Prepared):
-                    cur.execute(*statement.statement(conn, params))
-                else:
-                    cur.execute(statement, params)
+                cur.execute(statement, params)
                 result = fetch(cur)
         except psycopg2.errors.RaiseException as exc:
             if exc.diag.message_primary != "refused":
@@ -456,11 +397,7 @@ def commit_with(statement, params=()) -> None:
     block then commits nothing more."""
     if g.get("db_depth") != 1:
         raise RuntimeError("commit_with needs to be in an outermost db.transaction()")
-    if isinstance(statement, Prepared):
-        text, values = statement.statement(connection(), params)
-    else:
-        text, values = statement, params
-    _run(f"{text}; COMMIT", values, lambda cur: None)
+    _run(f"{statement}; COMMIT", params, lambda cur: None)
     g.db_committed = True
 
 

@@ -20,21 +20,16 @@ def addresses_of(user_id: int) -> list[dict]:
                        WHERE user_id = %s ORDER BY is_default DESC, id LIMIT %s""", (user_id, MAX_ADDRESSES))
 
 
-# Checkout reads one of these every time: planned once per connection.
-_ADDRESS_OF = db.Prepared("""SELECT id, recipient, address, is_default FROM addresses
-                             WHERE id = %s AND user_id = %s""")
-_DEFAULT_ADDRESS = db.Prepared("""SELECT id, recipient, address, is_default FROM addresses
-                                  WHERE user_id = %s ORDER BY is_default DESC, id LIMIT 1""")
-
-
 def address_of(user_id: int, address_id: int) -> dict | None:
     """One of the user's addresses, or None when it is not theirs."""
-    return db.query_one(_ADDRESS_OF, (address_id, user_id))
+    return db.query_one("""SELECT id, recipient, address, is_default FROM addresses
+                           WHERE id = %s AND user_id = %s""", (address_id, user_id))
 
 
 def default_address(user_id: int) -> dict | None:
     """The user's default address (or their oldest one), or None."""
-    return db.query_one(_DEFAULT_ADDRESS, (user_id,))
+    return db.query_one("""SELECT id, recipient, address, is_default FROM addresses
+                           WHERE user_id = %s ORDER BY is_default DESC, id LIMIT 1""", (user_id,))
 
 
 def _clear_default(user_id: int) -> None:

@@ -75,13 +75,12 @@ def _priced(rows: list[dict]) -> list[dict]:
     return rows
 
 
-# Planned once per connection: planning these joins cost more than running them.
-_CART_LINES = db.Prepared(
+_CART_LINES = (
     f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
         FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
         WHERE c.user_id = %(buyer)s
         ORDER BY seller_name, o.seller_id, p.name, o.id""")
-_ITEM_LINES = db.Prepared(
+_ITEM_LINES = (
     f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
         FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
         LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
@@ -200,7 +199,7 @@ def _check_quantity(quantity: int) -> None:
 
 
 # "Add to cart" reads the units of the offer in the cart and the cart's lines at once.
-_CART_PLACE = db.Prepared(
+_CART_PLACE = (
     """SELECT coalesce(max(quantity) FILTER (WHERE offer_id = %s::bigint), 0) AS in_cart, count(*) AS lines
        FROM cart_items WHERE user_id = %s::bigint""")
 
@@ -225,7 +224,7 @@ def checked_line(user_id: int, offer_id: int, quantity: int, in_cart: int = 0) -
     return line
 
 
-_LOCK_BUYER = db.Prepared("SELECT pg_advisory_xact_lock(%s::int, hashint8(%s::bigint))")
+_LOCK_BUYER = ("SELECT pg_advisory_xact_lock(%s::int, hashint8(%s::bigint))")
 
 
 def lock_buyer(buyer_id: int) -> None:
@@ -245,7 +244,7 @@ def _hold_error(user_id: int, line: dict, units: int, reason: str, in_cart: int)
     return CartError(reason, message + (f" (You already have {in_cart} in your cart.)" if in_cart else ""))
 
 
-_SET_HOLD = db.Prepared("SELECT set_hold(%s::bigint, %s::bigint, %s::bigint, %s::int, %s::numeric, %s::int, "
+_SET_HOLD = ("SELECT set_hold(%s::bigint, %s::bigint, %s::bigint, %s::int, %s::numeric, %s::int, "
                         "%s::interval)")
 
 

@@ -54,14 +54,14 @@ from . import address, cart, notification, order_notices, shipping
 
 MAX_KEY_LENGTH = 100
 
-# The statements of every checkout, planned once per connection.
-_REPLAYED = db.Prepared("""SELECT id, total, created_at FROM purchases
+# The statements of every checkout.
+_REPLAYED = ("""SELECT id, total, created_at FROM purchases
                            WHERE buyer_id = %s AND idempotency_key = %s""")
-_NEW_IDS = db.Prepared("""SELECT now() AS placed_at,
+_NEW_IDS = ("""SELECT now() AS placed_at,
                                  nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
                                  ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
                                        FROM generate_series(1, %s::int)) AS orders""")
-_WRITE = db.Prepared(
+_WRITE = (
     """SELECT * FROM place_order_write(
            %s::bigint, %s::bigint, %s::text, %s::numeric, %s::boolean, %s::text,
            %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::numeric[], %s::numeric[],

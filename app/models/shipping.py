@@ -32,14 +32,11 @@ def fee_for(settings: dict, subtotal: Decimal) -> Decimal:
     return settings["fee"]
 
 
-_FEES = db.Prepared(
-    "SELECT seller_id, fee, free_from FROM seller_shipping WHERE seller_id = ANY(%s::bigint[])")
-
-
 def with_fees(groups: list[dict]) -> list[dict]:
     """Add shipping_fee, free_from and total (subtotal + fee) to each
     seller's group of cart lines, reading every seller's settings at once."""
-    rows = db.query(_FEES, ([group["seller_id"] for group in groups],))
+    rows = db.query("SELECT seller_id, fee, free_from FROM seller_shipping WHERE seller_id = ANY(%s)",
+                    ([group["seller_id"] for group in groups],))
     settings = {row["seller_id"]: row for row in rows}
     for group in groups:
         seller = settings.get(group["seller_id"], {"fee": Decimal("0.00"), "free_from": None})

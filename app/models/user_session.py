@@ -26,18 +26,15 @@ def start_session(user_id: int, ttl_seconds: int) -> str:
     return token
 
 
-_USER_FOR_SESSION = db.Prepared(
-    f"""SELECT {", ".join("u." + column for column in USER_COLUMNS)}, {HEADER_COUNTS}
-        FROM user_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = %s AND s.expires_at > now()""")
-
-
 def user_for_session(token: str) -> User | None:
     """The user of a live session, or None when the session is unknown
     (logged out, ended everywhere, password changed) or expired, with what
     every page's header shows (cart units, unread notices). One query by
     primary keys: this runs on every request with a session."""
-    row = db.query_one(_USER_FOR_SESSION, (_digest(token),))
+    row = db.query_one(
+        f"""SELECT {", ".join("u." + column for column in USER_COLUMNS)}, {HEADER_COUNTS}
+            FROM user_sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = %s AND s.expires_at > now()""", (_digest(token),))
     return User(**row, session_token=token) if row else None
 
 

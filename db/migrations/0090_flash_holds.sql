@@ -205,27 +205,26 @@ DECLARE
     folded integer;
 BEGIN
     PERFORM pg_advisory_xact_lock(5, 0);
-    CREATE TEMP TABLE IF NOT EXISTS folding (seller_id bigint, product_id bigint, units bigint,
-                                             revenue numeric) ON COMMIT DELETE ROWS;
-    WITH taken AS (DELETE FROM sales_pending RETURNING seller_id, product_id, units, revenue)
-    INSERT INTO folding SELECT seller_id, product_id, sum(units), sum(revenue) FROM taken GROUP BY 1, 2;
-    GET DIAGNOSTICS folded = ROW_COUNT;
-    UPDATE products p SET units_sold = p.units_sold + f.units
-      FROM (SELECT product_id, sum(units) AS units FROM folding GROUP BY product_id) f
-     WHERE p.id = f.product_id AND f.units <> 0;
-    UPDATE seller_product_sales s SET units = s.units + f.units, revenue = s.revenue + f.revenue
-      FROM folding f WHERE s.seller_id = f.seller_id AND s.product_id = f.product_id;
-    -- (A new row with negative units only follows a summary deleted by
-    -- hand; refresh_seller_product_sales rebuilds it then, and the
-    -- invariant check names it otherwise.)
-    INSERT INTO seller_product_sales (seller_id, product_id, category_id, units, revenue)
-    SELECT f.seller_id, f.product_id, p.category_id, f.units, f.revenue
-      FROM folding f JOIN products p ON p.id = f.product_id
-     WHERE f.units >= 0 AND f.revenue >= 0
-       AND NOT EXISTS (SELECT 1 FROM seller_product_sales s
-                       WHERE s.seller_id = f.seller_id AND s.product_id = f.product_id)
-     ORDER BY f.seller_id, f.product_id;
-    DELETE FROM folding;
+    -- One statement (no temporary table: nothing kept on the session). The
+    -- summary rows that exist are updated, the others inserted; a new row
+    -- with negative units only follows a summary deleted by hand, which
+    -- refresh_seller_product_sales rebuilds (the invariant check names it).
+    WITH taken AS (DELETE FROM sales_pending RETURNING seller_id, product_id, units, revenue),
+    sums AS (SELECT seller_id, product_id, sum(units) AS units, sum(revenue) AS revenue
+             FROM taken GROUP BY seller_id, product_id),
+    sold AS (UPDATE products p SET units_sold = p.units_sold + f.units
+               FROM (SELECT product_id, sum(units) AS units FROM sums GROUP BY product_id) f
+              WHERE p.id = f.product_id AND f.units <> 0),
+    updated AS (UPDATE seller_product_sales s SET units = s.units + f.units, revenue = s.revenue + f.revenue
+                  FROM sums f WHERE s.seller_id = f.seller_id AND s.product_id = f.product_id
+                RETURNING s.seller_id, s.product_id),
+    inserted AS (INSERT INTO seller_product_sales (seller_id, product_id, category_id, units, revenue)
+                 SELECT f.seller_id, f.product_id, p.category_id, f.units, f.revenue
+                   FROM sums f JOIN products p ON p.id = f.product_id
+                  WHERE f.units >= 0 AND f.revenue >= 0
+                    AND NOT EXISTS (SELECT 1 FROM updated u
+                                    WHERE u.seller_id = f.seller_id AND u.product_id = f.product_id))
+    SELECT count(*) INTO folded FROM sums;
     RETURN folded;
 END $$;
 
