@@ -137,8 +137,9 @@ def test_an_operator_refund_racing_ship_and_cancel(app, database, live_server, m
         order = placed_order(app, buyer, seller, lamp, rug)
         line = value(app, "SELECT min(id) FROM order_lines WHERE order_id = %s", (order,))
         refund = {"key": f"{round_number:x}0aaa1", f"line-{line}": "1", "reason": "Settled in a race"}
+        ship = {"carrier": "", "tracking": ""}
         results = run_all([partial(desk.post, f"/ops/orders/{order}/refund", refund),
-                           partial(vendor.post, f"/sell/orders/{order}/ship", {"carrier": "", "tracking": ""}),
+                           partial(vendor.post, f"/sell/orders/{order}/ship", ship),
                            partial(shopper.post, f"/purchases/orders/{order}/cancel", {})], 3)
         (refunded, _, _), (shipped, _, _), (cancelled, _, _) = results
         assert {refunded, shipped, cancelled} <= {302, 409}, results
