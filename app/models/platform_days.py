@@ -99,14 +99,16 @@ def top_categories(days: int, limit: int = 10) -> list[dict]:
         {**_bounds(today), "first": today - timedelta(days=days), "limit": limit})
 
 
-def orders_by_state(days: int) -> list[dict]:
-    """The orders placed in the last `days` days (today included, UTC) by
-    the state they are in now: state, label, orders, one row per state.
-    Live, as states move after their day closed: an index-only range scan
-    of orders_created_state (0114), a month of orders whatever the total."""
-    today = db.query_value("SELECT (now() AT TIME ZONE 'UTC')::date")
+def orders_by_state(days: list[dict]) -> list[dict]:
+    """The orders placed on `days` (rows of daily(), today's live) by the
+    state they are in now: state, label, orders, one row per state. The
+    states other than delivered are counted live, an index-only range scan
+    of orders_created_undelivered (0114: open and cancelled orders only);
+    delivered ones are the days' orders less those."""
     counts = {row["state"]: row["orders"] for row in db.query(
-        """SELECT state, count(*) AS orders FROM orders WHERE created_at >= %(day)s::timestamptz
-           GROUP BY state""", _bounds(today - timedelta(days=days - 1)))}
+        """SELECT state, count(*) AS orders FROM orders
+           WHERE created_at >= %(day)s::timestamptz AND state <> 'delivered' GROUP BY state""",
+        _bounds(days[0]["day"]))}
+    counts["delivered"] = sum(day["orders"] for day in days) - sum(counts.values())
     return [{"state": state, "label": STATE_LABELS[state], "orders": counts.get(state, 0)}
             for state in STATES]

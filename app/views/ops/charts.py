@@ -20,20 +20,20 @@ def _labels(rows) -> tuple[str, ...]:
                  for n, r in enumerate(rows))
 
 
-def _sales(_):
-    rows = platform_days.daily(DAYS)
+def _sales(days=None):
+    rows = days or platform_days.daily(DAYS)
     return rows, ChartSpec("Sales per day", _labels(rows), money_values(rows, "revenue"),
                            empty_message="No sales in the last 30 days.")
 
 
-def _orders(_):
-    rows = platform_days.daily(DAYS)
+def _orders(days=None):
+    rows = days or platform_days.daily(DAYS)
     return rows, ChartSpec("Orders per day", _labels(rows), tuple(float(r["orders"]) for r in rows),
                            empty_message="No orders in the last 30 days.")
 
 
-def _newcomers(_):
-    rows = platform_days.daily(DAYS)
+def _newcomers(days=None):
+    rows = days or platform_days.daily(DAYS)
     return rows, ChartSpec("New sellers per day", _labels(rows), tuple(float(r["new_sellers"]) for r in rows),
                            empty_message="No new sellers in the last 30 days.")
 
@@ -44,8 +44,8 @@ def _categories(_):
                            horizontal=True, value_format="{:,.2f}", empty_message="No sales yet.")
 
 
-def _states(_):
-    rows = platform_days.orders_by_state(DAYS)
+def _states(days=None):
+    rows = platform_days.orders_by_state(days or platform_days.daily(DAYS))
     return rows, ChartSpec("Orders of the last 30 days by state now", tuple(r["label"] for r in rows),
                            tuple(float(r["orders"]) for r in rows), horizontal=True,
                            empty_message="No orders in the last 30 days.")
@@ -59,8 +59,8 @@ CHARTS = {"sales": _sales, "orders": _orders, "new-sellers": _newcomers, "catego
 def index():
     days = platform_days.daily(DAYS)
     categories, category_spec = _categories(None)
-    states, state_spec = _states(None)
-    specs = {"sales": _sales(None)[1], "orders": _orders(None)[1], "new-sellers": _newcomers(None)[1],
+    states, state_spec = _states(days)  # the days are read once for every chart of the page
+    specs = {"sales": _sales(days)[1], "orders": _orders(days)[1], "new-sellers": _newcomers(days)[1],
              "categories": category_spec, "states": state_spec}
     urls = {name: None if spec.empty else url_for(".chart", name=name, v=spec.key)
             for name, spec in specs.items()}
