@@ -15,17 +15,6 @@ from tests.support.purchases import make_purchase
 REASON = "Counterfeit goods reported by three buyers"
 
 
-@pytest.fixture
-def operator_client(app, make_user):
-    """A client logged in as an operator: returns (client, user)."""
-    user = make_user(email="ops@example.com")
-    with app.app_context():
-        db.execute("UPDATE users SET is_operator = true WHERE id = %s", (user.id,))
-    client = app.test_client()
-    log_in(client, user)
-    return client, user
-
-
 def console_urls(app) -> list[tuple[str, str]]:
     """(method, url) of every rule of every console blueprint, with ids filled in."""
     found = []

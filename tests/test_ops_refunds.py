@@ -9,21 +9,15 @@ import pytest
 
 from app import db
 from app.models import checkout, ledger, order_return, order_state
-from tests.support import assert_invariants, log_in
+from tests.support import assert_invariants
 from tests.support.catalog import rows, value
 
 REASON = "Parcel arrived crushed; photos checked"
 
 
 @pytest.fixture
-def ops(app, make_user):
-    """A test client logged in as an operator."""
-    user = make_user(email="refunds-ops@example.com")
-    with app.app_context():
-        db.execute("UPDATE users SET is_operator = true WHERE id = %s", (user.id,))
-    client = app.test_client()
-    log_in(client, user)
-    return client
+def ops(operator_client):
+    return operator_client[0]
 
 
 @pytest.fixture
