@@ -3,11 +3,12 @@ stock, a flash sale."""
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 from wtforms.widgets import HiddenInput
 
 from .catalog import ProductFields
-from .fields import IntegerText, LocalDateTimeField, MoneyField
+from .fields import IntegerText, LocalDateTimeField, MoneyField, OptionalIntegerText
 
 MAX_STOCK = 1_000_000
 MAX_SALE_UNITS = 1_000_000
@@ -71,3 +72,16 @@ class LiveSaleForm(ZonedForm):
 
 class ConfirmForm(FlaskForm):
     """A confirmation button: only the CSRF token."""
+
+
+class InventoryFileForm(FlaskForm):
+    """An inventory CSV to preview (checked by app/models/inventory_file.py)."""
+
+    file = FileField("Inventory file (CSV, UTF-8)", [FileRequired("Choose a CSV file to upload.")],
+                     render_kw={"accept": ".csv,text/csv"})
+
+
+class ThresholdForm(FlaskForm):
+    """The seller's default low-stock threshold; empty: no alerts."""
+
+    threshold = OptionalIntegerText("Tell me when an offer's stock falls to", minimum=0, maximum=MAX_STOCK)
