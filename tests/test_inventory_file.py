@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -299,3 +300,35 @@ def test_low_stock_alert_once_per_fall(app, shop):
 def test_money_reads_as_the_forms_read_it():
     assert files._read_row(["1", "", "12,50", "3"], {"offer_id": 0, "product_id": 1, "price": 2,
                                                       "quantity": 3})[0]["price"] == Decimal("12.50")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 1280])
+def test_import_from_the_browser_on_a_phone_and_a_desktop(app, page, live_server, shop, tmp_path, width):
+    """From the inventory page: download the export, upload an edit, read
+    the preview, apply; the pages fit a 320 px phone."""
+    from tests.support import PASSWORD
+
+    page.set_viewport_size({"width": width, "height": 740})
+    page.goto(f"{live_server}/auth/login")
+    page.fill("#email", shop["seller"].email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("main button:has-text('Log in')")
+    page.goto(f"{live_server}/sell/inventory")
+    with page.expect_navigation():
+        page.click("text=Export or import a file (CSV)")
+    with page.expect_download() as download:
+        page.click("text=Download your offers (CSV)")
+    table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    table[1][4] = "15,00"
+    path = tmp_path / "edit.csv"
+    path.write_bytes(to_csv(table))
+    page.set_input_files("#file", str(path))
+    with page.expect_navigation():
+        page.click("text=Upload and preview")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    with page.expect_navigation():
+        page.click("text=Apply 1 changes")
+    assert "1 offers changed or added" in page.content()
+    assert offer_state(app, shop["offers"][0]) == "(15.00,5,t)"
