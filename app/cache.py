@@ -36,7 +36,6 @@ import logging
 import time
 
 import brotli
-
 from flask import current_app, g, make_response, request, session
 from flask_caching import Cache
 from flask_caching.backends.simplecache import SimpleCache

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from ..cache import guest_page, remember
 from ..forms.catalog import FiltersForm, ProductForm, category_choices, category_filter_choices
 from ..forms.fields import MAX_QUERY
+from ..limits import guest_limited
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import photo as photos
 from ..models import product as products
-from ..limits import guest_limited
 from ..models import search_words
 from ..pagination import page_arg, paginate
 from .helpers import is_operator, viewer_id
@@ -142,7 +142,8 @@ def product_context(product: dict) -> dict:
     number = page_arg("offers_page")
     rows = remember("offers_for_product", offers.offers_for_product, product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
-            "photos": remember("product_photos", photos.product_photos, product["id"]), "reviews": product_reviews(product["id"])}
+            "photos": remember("product_photos", photos.product_photos, product["id"]),
+            "reviews": product_reviews(product["id"])}
 
 
 @bp.route("/products/<id:product_id>")
