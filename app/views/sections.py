@@ -1,12 +1,12 @@
 """Review sections that several pages show (a product page, a user page,
 the seller's reviews page): the template variables each one needs."""
 from flask import abort, request
+from flask_login import current_user
 
 from ..cache import remember
 from ..forms.reviews import ReviewForm
 from ..models import review as reviews
 from ..pagination import page_arg, paginate
-from .helpers import viewer_id
 
 REVIEWS_PER_PAGE = 10
 
@@ -35,10 +35,12 @@ def _section(kind: reviews.Kind, subject_id: int, sort: str, number: int) -> dic
     are the same for everybody and come from the catalog cache; whether the
     viewer bought and reviewed is read for them."""
     data = remember("review_section", reviews.section, kind, subject_id, None, sort, number, REVIEWS_PER_PAGE)
-    user_id = viewer_id()
-    if data is None or user_id is None:
+    # Only a buyer can have bought this or reviewed it: for anyone who never
+    # bought anything (the session user says), the shared "not bought, no
+    # review" holds without asking.
+    if data is None or not current_user.is_authenticated or not current_user.has_orders:
         return data
-    return {**data, **reviews.viewer_status(kind, subject_id, user_id)}
+    return {**data, **reviews.viewer_status(kind, subject_id, current_user.id)}
 
 
 def _write_form(section: dict) -> ReviewForm | None:
