@@ -3,6 +3,9 @@
 #   ./setup.sh [serve] [--prod] [--host H] [--port P] [--no-worker]
 #                                                       set up, then serve the app and its worker
 #   ./setup.sh test [pytest args]                       set up, lint, then run the test suite
+#                                                       (twice: directly, then through PgBouncer)
+#   ./setup.sh cluster | cluster-stop                   the local cluster demo (primary, standby,
+#                                                       PgBouncer, two app nodes, HAProxy)
 #   ./setup.sh stop                                     stop the embedded PostgreSQL
 # Set-up: .venv with requirements.txt, the database (embedded PostgreSQL under
 # instance/ unless DATABASE_URL is set), the schema, demo data if empty.
@@ -15,8 +18,13 @@ if [[ $# -gt 0 && "$1" == "stop" ]]; then
   shift; exec .venv/bin/python -m app db-stop "$@"
 fi
 
+if [[ $# -gt 0 && "$1" == "cluster-stop" ]]; then
+  if [[ ! -x .venv/bin/python ]]; then echo "setup.sh: nothing to stop (not set up yet)."; exit 0; fi
+  exec .venv/bin/python -m app.cluster stop
+fi
+
 command="serve"; prod=0; worker=1; host="127.0.0.1"; port="5000"; test_args=()
-if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" ) ]]; then command="$1"; shift; fi
+if [[ $# -gt 0 && ( "$1" == "test" || "$1" == "serve" || "$1" == "cluster" ) ]]; then command="$1"; shift; fi
 if [[ "$command" == "test" ]]; then
   test_args=("$@")
 else
@@ -57,12 +65,26 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "$want" > "$stamp"
 fi
 
-# 2. In CI the browser tests must run, so Debian's Chromium is installed.
-if [[ "$command" == "test" && "${CI:-}" == "true" && ! -x /usr/bin/chromium ]]; then
-  echo "==> Installing Chromium for the browser tests"
-  if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+# The local cluster demo (app/cluster.py): its own primary and standby, not
+# the embedded server.
+if [[ "$command" == "cluster" ]]; then
+  exec .venv/bin/python -m app.cluster start
+fi
+
+# 2. In CI the browser tests must run, and the suite runs a second time
+#    through PgBouncer, so Debian's Chromium and PgBouncer are installed.
+pgbouncer_bin="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+if [[ "$command" == "test" && "${CI:-}" == "true" ]]; then
+  missing=()
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  [[ -x "$pgbouncer_bin" ]] || missing+=(pgbouncer)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "==> Installing ${missing[*]} for the browser tests and the pass through PgBouncer"
+    if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    pgbouncer_bin="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+  fi
 fi
 
 # 3. Tests hold the style as they hold behaviour: any ruff finding stops
@@ -79,7 +101,19 @@ echo "==> Database"
 # 5. Serve or test.
 if [[ "$command" == "test" ]]; then
   echo "==> Tests"
-  exec .venv/bin/python -m pytest "${test_args[@]}"
+  .venv/bin/python -m pytest "${test_args[@]}"
+  # The same suite through PgBouncer in transaction pooling mode (the app
+  # keeps no session state; see app/pgbouncer.py). The browser tests are
+  # left out of this pass: they add minutes and test no SQL of their own.
+  if [[ "${SOUK_TEST_PGBOUNCER:-}" == "0" ]]; then
+    echo "==> The pass through PgBouncer is off (SOUK_TEST_PGBOUNCER=0)"
+  elif [[ -x "$pgbouncer_bin" ]]; then
+    echo "==> Tests again, through PgBouncer (transaction pooling; browser tests skipped)"
+    SOUK_TEST_PGBOUNCER=1 exec .venv/bin/python -m pytest -m "not browser" "${test_args[@]}"
+  else
+    echo "==> PgBouncer is not installed: the pass through it is skipped (CI installs Debian's pgbouncer)"
+  fi
+  exit 0
 fi
 # The background worker (email copies of notices, periodic jobs) runs beside
 # the app and stops with it. Both run in the background so that Ctrl+C or a

@@ -65,6 +65,17 @@ def load(instance_path: Path) -> dict:
         # Name of the database created inside the embedded server.
         "DATABASE_NAME": os.environ.get("SOUK_DATABASE_NAME", "souk"),
         "DB_POOL_MAX": int(os.environ.get("SOUK_DB_POOL_MAX", "8")),
+        # Streaming replicas (hot standbys) for the reads of read-only pages,
+        # separated by spaces; see app/db.py. Skipped when lagging more than
+        # REPLICA_MAX_LAG_SECONDS, which is also how long a user's own write
+        # keeps their reads on the primary at most.
+        "DATABASE_REPLICA_URLS": os.environ.get("DATABASE_REPLICA_URL", "").split(),
+        "REPLICA_MAX_LAG_SECONDS": float(_number("SOUK_REPLICA_MAX_LAG_SECONDS", "10",
+                                                 Decimal(0), Decimal(3600))),
+        # The job queue's worker LISTENs for new jobs, which needs a session
+        # of its own: behind PgBouncer in transaction mode, point this at
+        # PostgreSQL itself. Unset: the app's database.
+        "QUEUE_DATABASE_URL": os.environ.get("SOUK_QUEUE_DATABASE_URL") or None,
         # Served over TLS (directly or behind a proxy that terminates it):
         # cookies only over HTTPS, and HSTS on every response.
         "HTTPS": https,

@@ -6,9 +6,17 @@ transaction, run_transaction); they never touch Flask request objects. The
 connection they use belongs to the current app context (a request, a CLI
 command or a test's `with app.app_context()`), taken from the pool on first
 use and given back when the context ends.
+
+With DATABASE_REPLICA_URL set, the reads of read-only pages go to a
+streaming replica instead (see "read replicas" below); models do not know.
+
+Nothing here keeps state on a server connection between transactions (no
+session-level SET, advisory lock, prepared statement, LISTEN or temporary
+table), so DATABASE_URL may point at PgBouncer in transaction pooling mode.
 """
 import os
 import random
+import re
 import select
 import threading
 import time
@@ -19,7 +27,7 @@ import click
 import psycopg2
 import psycopg2.extras
 import psycopg2.pool
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request, session
 from psycopg2 import sql
 from psycopg2.extensions import TransactionRollbackError
 
@@ -130,6 +138,10 @@ def init_app(app) -> None:
     dsn = resolve_dsn(app)
     app.config["DATABASE_DSN"] = dsn
     app.extensions["souk_pool"] = Pool(dsn, app.config["DB_POOL_MAX"])
+    app.extensions["souk_replicas"] = [Replica(url, app.config["DB_POOL_MAX"])
+                                       for url in app.config.get("DATABASE_REPLICA_URLS") or ()]
+    if app.extensions["souk_replicas"]:
+        app.after_request(_remember_write)
     app.teardown_appcontext(_release_connection)
     app.cli.add_command(init_db_command)
     app.cli.add_command(db_url_command)
@@ -185,6 +197,14 @@ def _pool() -> Pool:
     return pool
 
 
+def _replicas() -> list:
+    replicas = current_app.extensions.get("souk_replicas")
+    if replicas and replicas[0].pool.pid != os.getpid():  # forked, as in _pool()
+        maxconn = current_app.config["DB_POOL_MAX"]
+        replicas = current_app.extensions["souk_replicas"] = [Replica(r.dsn, maxconn) for r in replicas]
+    return replicas
+
+
 def connection():
     """The current app context's connection (autocommit unless in a transaction)."""
     if "db_conn" not in g:
@@ -198,6 +218,7 @@ def _release_connection(exc=None) -> None:
     conn = g.pop("db_conn", None)
     if conn is not None:
         current_app.extensions["souk_pool"].putconn(conn)
+    _release_replica()
 
 
 def drop_broken_connection() -> None:
@@ -225,9 +246,20 @@ def _may_retry(statement) -> bool:
 def _run(statement, params, fetch, cursor_factory=None):
     """Run one statement and return fetch(cursor). A SELECT that finds its
     pooled connection dead (the server restarted since it was last used)
-    runs once more on a fresh connection; any other failure propagates."""
+    runs once more on a fresh connection; any other failure propagates.
+    A read of a read-only page may run on a replica (see _read_connection)."""
+    replica_conn = _read_connection(statement)
+    if replica_conn is not None:
+        try:
+            with replica_conn.cursor(cursor_factory=cursor_factory) as cur:
+                cur.execute(statement, params)
+                return fetch(cur)
+        except REPLICA_FALLBACK_ERRORS as exc:
+            _leave_replica(exc)  # and run it on the primary below
     for attempt in range(2):
         conn = connection()
+        if "db_wrote" not in g and _replicas() and not _is_read(_text(statement, conn), begin_too=True):
+            g.db_wrote = True  # this request's reads stay on the primary from now on
         try:
             with conn.cursor(cursor_factory=cursor_factory) as cur:
                 cur.execute(statement, params)
@@ -285,15 +317,12 @@ def count_about(statement, params=(), exact_up_to: int = 1000, max_cost: float =
     of rows filtered by price) is counted, at most exact_up_to + 1 rows. An
     estimate that is too high is only an "about", and lists learn the real
     end on their last page."""
-    with connection().cursor() as cur:
-        cur.execute(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(_composable(statement)), params)
-        plan = cur.fetchone()[0][0]["Plan"]
-        estimate = int(plan["Plan Rows"])
-        if estimate > exact_up_to or plan["Total Cost"] > max_cost:
-            return estimate, False
-        cur.execute(sql.SQL("SELECT count(*) FROM ({} LIMIT {}) counted").format(
-            _composable(statement), sql.Literal(exact_up_to + 1)), params)
-        counted = cur.fetchone()[0]
+    plan = _run(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(_composable(statement)), params, _value)[0]["Plan"]
+    estimate = int(plan["Plan Rows"])
+    if estimate > exact_up_to or plan["Total Cost"] > max_cost:
+        return estimate, False
+    counted = _run(sql.SQL("SELECT count(*) FROM ({} LIMIT {}) counted").format(
+        _composable(statement), sql.Literal(exact_up_to + 1)), params, _value)
     return (counted, True) if counted <= exact_up_to else (max(estimate, counted), False)
 
 
@@ -353,6 +382,218 @@ def run_transaction(fn, *args, isolation: str | None = None, attempts: int = 6, 
             time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
 
 
+# --- read replicas -----------------------------------------------------------
+#
+# DATABASE_REPLICA_URL names one or more streaming replicas (hot standbys).
+# The GET and HEAD requests of REPLICA_ENDPOINTS run their reads (SELECT,
+# outside transaction()) on one of them; everything else runs on the
+# primary: every POST, anything in transaction(), any statement that is not
+# a plain read, and, once a request has written, the rest of that request.
+#
+# Read-your-writes: after a request that wrote, the user's signed session
+# keeps the primary's WAL position ("_db_lsn"). Their reads go to a replica
+# only once its pg_last_wal_replay_lsn() has passed that position; until
+# then they stay on the primary. The mark is dropped after REPLICA_MAX_LAG
+# seconds (the time cap): a replica that is used lags by less than that, so
+# it has replayed anything written longer ago.
+#
+# A replica that cannot be reached is left alone for REPLICA_RETRY_SECONDS;
+# one lagging more than REPLICA_MAX_LAG seconds, or not in recovery (promoted),
+# is skipped; a read that fails there for either reason (or a write that
+# slipped through, refused as read-only) runs again on the primary. No
+# request fails because of a replica.
+
+# Endpoint names ("blueprint." for a whole blueprint) whose GETs only read.
+# The API's order endpoints are left out: token clients keep no session.
+REPLICA_ENDPOINTS = ("main.home", "catalog.search", "catalog.category_page", "catalog.product",
+                     "users.page", "photos.photo_file", "purchases.history", "purchases.detail",
+                     "account_analytics.", "sell_analytics.", "api.list_products", "api.product")
+# Reads that must see the latest state on every node: a logout, a "log out
+# everywhere" or a revoked API token takes effect at once.
+PRIMARY_TABLES = re.compile(r"\b(user_sessions|api_tokens)\b", re.I)
+_READ_START = re.compile(r"\s*(\(\s*)*(SELECT|WITH|EXPLAIN|VALUES|TABLE|SHOW)\b", re.I)
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY|CALL|nextval|setval|pg_advisory\w*"
+                          r"|procrastinate_\w+|ANALYZE|FOR\s+(SHARE|NO\s+KEY|KEY))\b", re.I)
+REPLICA_CHECK_SECONDS = 1.0  # how long a replica's replay position and lag are trusted
+REPLICA_RETRY_SECONDS = 5.0  # how long a replica that could not be reached is left alone
+LSN_KEY = "_db_lsn"
+# A read on a replica that fails with these runs again on the primary:
+# the replica is gone, cancelled the read (conflict with recovery), or
+# refused a write (read-only). Nothing was written.
+REPLICA_FALLBACK_ERRORS = CONNECTION_ERRORS + (psycopg2.errors.ReadOnlySqlTransaction,
+                                               psycopg2.errors.SerializationFailure)
+
+
+def lsn_number(text: str) -> int:
+    """A WAL position ('16/B374D848') as a number that compares."""
+    high, low = text.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+class Replica:
+    """One streaming replica: its pool, and what it last said about its
+    replay position and lag (shared by the process's threads; a stale
+    value only makes a choice more careful, since replay only moves on)."""
+
+    def __init__(self, dsn: str, maxconn: int):
+        self.dsn = dsn
+        # Waiting long for a replica connection makes no sense: the primary can serve.
+        self.pool = Pool(dsn, maxconn, wait_seconds=0.25)
+        self.checked = float("-inf")
+        self.replayed = 0
+        self.lag = 0.0
+        self.standby = False
+        self.down_until = 0.0
+
+    def refresh(self, conn) -> None:
+        with conn.cursor() as cur:
+            # Lag: 0 when all that arrived is replayed (an idle primary sends
+            # nothing), else the age of the last transaction replayed.
+            cur.execute("""
+                SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,
+                       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
+                            THEN 0
+                            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END""")
+            standby, replayed, lag = cur.fetchone()
+        self.standby = bool(standby and replayed)
+        self.replayed = lsn_number(replayed) if replayed else 0
+        self.lag = float(lag) if lag is not None else float("inf")
+        self.checked = time.monotonic()
+
+    def refusal(self, conn, need: int | None, max_lag: float) -> str | None:
+        """Why this replica cannot serve a user who needs WAL position
+        `need` replayed (None: anyone), or None when it can."""
+        if (time.monotonic() - self.checked > REPLICA_CHECK_SECONDS
+                or (need is not None and self.replayed < need)):
+            self.refresh(conn)
+        if not self.standby:
+            return "not_standby"
+        if self.lag > max_lag:
+            return "lagging"
+        if need is not None and self.replayed < need:
+            return "own_write"
+        return None
+
+
+def _is_read(text: str, begin_too: bool = False) -> bool:
+    """Whether a statement only reads (a conservative guess: anything
+    unsure counts as a write). begin_too: BEGIN counts as a read too (it
+    writes nothing by itself)."""
+    if begin_too and text.lstrip()[:5].upper() == "BEGIN":
+        return True
+    return bool(_READ_START.match(text)) and not _WRITE_WORDS.search(text)
+
+
+def _text(statement, conn) -> str:
+    return statement if isinstance(statement, str) else statement.as_string(conn)
+
+
+def _read_connection(statement):
+    """The replica connection to run `statement` on, or None for the primary."""
+    if not has_request_context() or g.get("db_depth") or g.get("db_wrote") or not _replicas():
+        return None
+    if isinstance(statement, str) and not _is_read(statement):
+        return None
+    if "db_replica" not in g:
+        g.db_replica = _choose_replica()
+    conn = g.get("db_replica_conn")
+    if conn is None:
+        return None
+    text = _text(statement, conn)
+    if not _is_read(text) or PRIMARY_TABLES.search(text):
+        return None
+    return conn
+
+
+def _choose_replica():
+    """Pick this request's replica (taking a connection from its pool), or
+    None to read from the primary; counts the choice in the metrics."""
+    endpoint = request.endpoint or ""
+    if request.method not in ("GET", "HEAD") or not any(
+            endpoint == name or (name[-1] == "." and endpoint.startswith(name))
+            for name in REPLICA_ENDPOINTS):
+        return None
+    need = _written_at()
+    max_lag = current_app.config["REPLICA_MAX_LAG_SECONDS"]
+    reasons = []
+    replicas = list(_replicas())
+    random.shuffle(replicas)
+    for replica in replicas:
+        if replica.down_until > time.monotonic():
+            reasons.append("down")
+            continue
+        try:
+            conn = replica.pool.getconn()
+        except Busy as exc:
+            if isinstance(exc, Unavailable):
+                replica.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+            reasons.append("down" if isinstance(exc, Unavailable) else "busy")
+            continue
+        try:
+            reason = replica.refusal(conn, need, max_lag)
+        except CONNECTION_ERRORS:
+            replica.pool.putconn(conn)
+            replica.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+            reasons.append("down")
+            continue
+        if reason is None:
+            g.db_replica_conn = conn
+            metrics.DB_READ_ROUTES.labels("replica", "ok").inc()
+            return replica
+        replica.pool.putconn(conn)
+        reasons.append(reason)
+    reason = "own_write" if "own_write" in reasons else (reasons[0] if reasons else "none")
+    metrics.DB_READ_ROUTES.labels("primary", reason).inc()
+    return None
+
+
+def _written_at() -> int | None:
+    """The WAL position of this user's last write while it is younger than
+    the time cap, else None (and the stale mark is dropped). Read without
+    marking the session accessed, so pages do not get Vary: Cookie for it."""
+    mark = dict.get(session._get_current_object(), LSN_KEY)
+    if not mark:
+        return None
+    lsn, at = mark
+    if time.time() - at > current_app.config["REPLICA_MAX_LAG_SECONDS"]:
+        session.pop(LSN_KEY, None)
+        return None
+    return lsn_number(lsn)
+
+
+def _leave_replica(exc) -> None:
+    """A read failed on the replica: the rest of the request reads from the
+    primary, and a replica that is gone is left alone for a while."""
+    replica = g.get("db_replica")
+    if replica is not None and isinstance(exc, CONNECTION_ERRORS):
+        replica.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+    metrics.DB_READ_ROUTES.labels("primary", "failed").inc()
+    _release_replica()
+    g.db_replica = None
+
+
+def _release_replica() -> None:
+    conn = g.pop("db_replica_conn", None)
+    if conn is not None:
+        g.db_replica.pool.putconn(conn)
+
+
+def _remember_write(response):
+    """After a request that wrote, keep the primary's WAL position in the
+    user's session (read-your-writes, above). Not for the API: its token
+    clients keep no cookies, and its replica reads are public catalog data."""
+    conn = g.get("db_conn")
+    if (g.get("db_wrote") and conn is not None and not conn.closed and not g.get("db_depth")
+            and request.blueprint != "api"):
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_current_wal_lsn()::text")
+                session[LSN_KEY] = [cur.fetchone()[0], int(time.time())]
+        except psycopg2.Error:
+            pass  # the connection broke after the write: the time cap still holds
+    return response
+
+
 # --- schema migrations -------------------------------------------------------
 
 def migration_files() -> list[tuple[int, str, Path]]:
@@ -366,39 +607,49 @@ def migration_files() -> list[tuple[int, str, Path]]:
 def migrate(dsn: str) -> list[str]:
     """Apply every migration not yet applied, each in its own transaction.
 
-    Safe to run concurrently and repeatedly: an advisory lock serialises
-    runners and the schema_migrations table records what is done."""
+    Safe to run concurrently and repeatedly: each transaction takes a
+    transaction-scoped advisory lock (fine behind PgBouncer in transaction
+    mode, unlike a session lock) and checks again, under it, that its
+    migration is still to do; the schema_migrations table records what is done."""
     applied_now = []
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-            cur.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
-                               version integer PRIMARY KEY,
-                               name text NOT NULL,
-                               applied_at timestamptz NOT NULL DEFAULT now())""")
+            def begin_locked():
+                cur.execute("BEGIN")
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+
+            cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                begin_locked()
+                cur.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
+                                   version integer PRIMARY KEY,
+                                   name text NOT NULL,
+                                   applied_at timestamptz NOT NULL DEFAULT now())""")
+                cur.execute("COMMIT")
             cur.execute("SELECT version FROM schema_migrations")
             done = {row[0] for row in cur.fetchall()}
             for version, name, path in migration_files():
                 if version in done:
                     continue
-                cur.execute("BEGIN")
+                begin_locked()
                 try:
-                    cur.execute(path.read_text())
-                    cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                                (version, name))
+                    cur.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (version,))
+                    if cur.fetchone() is None:  # nobody else applied it meanwhile
+                        cur.execute(path.read_text())
+                        cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                                    (version, name))
+                        applied_now.append(name)
                     cur.execute("COMMIT")
                 except Exception:
                     cur.execute("ROLLBACK")
                     raise
-                applied_now.append(name)
             from .jobs import ensure_queue_schema
 
-            queue_schema = ensure_queue_schema(cur)
+            queue_schema = ensure_queue_schema(cur, begin_locked)
             if queue_schema:
                 applied_now.append(queue_schema)
-            cur.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     finally:
         conn.close()
     return applied_now

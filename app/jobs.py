@@ -176,36 +176,44 @@ def _queue_migrations() -> list[str]:
     return sorted(p.name for p in (_QUEUE_SQL / "migrations").iterdir() if p.name.endswith(".sql"))
 
 
-def ensure_queue_schema(cur) -> str | None:
+def ensure_queue_schema(cur, begin_locked) -> str | None:
     """Create procrastinate's tables on first run, or apply its migrations
     newer than the last one recorded, each in its own transaction, as its
     docs ask. What is applied is recorded as the comment of procrastinate_jobs
     (the installed version's schema.sql already contains every migration it
-    ships). Called by db.migrate under its advisory lock, with an autocommit
-    cursor. Returns what was done, or None when the schema is current."""
+    ships). Called by db.migrate with an autocommit cursor; begin_locked()
+    starts a transaction holding the migration lock, under which the next
+    step is chosen. Returns what was done, or None when the schema is current."""
     migrations = _queue_migrations()
-    cur.execute("""SELECT obj_description(t, 'pg_class') FROM to_regclass('procrastinate_jobs') t
-                   WHERE t IS NOT NULL""")
-    row = cur.fetchone()
-    if row is not None and row[0] == migrations[-1]:
-        return None
-    if row is None:
-        steps = [(migrations[-1], (_QUEUE_SQL / "schema.sql").read_text(encoding="utf-8"))]
-    elif row[0] is None:  # made by procrastinate's own CLI: taken as current
-        steps = [(migrations[-1], "SELECT 1")]
-    else:
-        steps = [(name, (_QUEUE_SQL / "migrations" / name).read_text(encoding="utf-8"))
-                 for name in migrations if name > row[0]]
-    for marker, script in steps:
-        cur.execute("BEGIN")
+    created = None
+    while True:
+        begin_locked()
         try:
+            cur.execute("""SELECT obj_description(t, 'pg_class') FROM to_regclass('procrastinate_jobs') t
+                           WHERE t IS NOT NULL""")
+            row = cur.fetchone()
+            newer = [name for name in migrations if row is not None and row[0] is not None and name > row[0]]
+            if row is not None and row[0] is not None and not newer:  # current (or newer than ours)
+                cur.execute("COMMIT")
+                break
+            if row is None:
+                created, script = True, (_QUEUE_SQL / "schema.sql").read_text(encoding="utf-8")
+                marker = migrations[-1]
+            elif row[0] is None:  # made by procrastinate's own CLI: taken as current
+                created, script, marker = created or False, "SELECT 1", migrations[-1]
+            else:
+                marker = newer[0]
+                created = created or False
+                script = (_QUEUE_SQL / "migrations" / marker).read_text(encoding="utf-8")
             cur.execute(script)
             cur.execute("COMMENT ON TABLE procrastinate_jobs IS %s", (marker,))
             cur.execute("COMMIT")
         except Exception:
             cur.execute("ROLLBACK")
             raise
-    return f"procrastinate schema {'created' if row is None else 'upgraded'} to {migrations[-1]}"
+    if created is None:
+        return None
+    return f"procrastinate schema {'created' if created else 'upgraded'} to {migrations[-1]}"
 
 
 @click.command("worker")
@@ -216,7 +224,9 @@ def worker_command(concurrency: int) -> None:
     _flask_app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
-    connector = procrastinate.PsycopgConnector(conninfo=current_app.config["DATABASE_DSN"],
+    # LISTEN/NOTIFY needs a session: SOUK_QUEUE_DATABASE_URL bypasses PgBouncer.
+    conninfo = current_app.config.get("QUEUE_DATABASE_URL") or current_app.config["DATABASE_DSN"]
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo,
                                               min_size=1, max_size=concurrency + 2)
     with queue.replace_connector(connector):
         click.echo(f"Worker running ({concurrency} at a time); Ctrl+C to stop.")

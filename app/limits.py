@@ -5,12 +5,20 @@ guests' catalog lists that the page cache could not answer (guest_limited).
 The numbers live in the RATE_LIMITS setting (see config.py), read on every
 request, so a test can tighten them for itself. Counters are kept in the
 storage named by RATELIMIT_STORAGE_URI: Redis shared by every worker when
-configured, else each process's memory. An exceeded limit answers 429 with
-Retry-After, as a page or, under /api/, in the API's JSON error shape."""
+configured; `database` for the app's own PostgreSQL (PostgresStorage
+below: every worker and node shares it, no Redis needed); else each
+process's memory. An exceeded limit answers 429 with Retry-After, as a
+page or, under /api/, in the API's JSON error shape."""
+import os
+import random
+import time
+
 from flask import current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
+from limits.storage import Storage
 
+from . import db
 from .errors import error_response
 
 
@@ -96,7 +104,80 @@ def _a_logged_in_read() -> bool:
 limiter.request_filter(_a_logged_in_read)
 
 
+class PostgresStorage(Storage):
+    """Counters of the `limits` library (fixed windows) in the UNLOGGED
+    table rate_limit_counters, one atomic statement per hit. Reached with
+    its own small pool on the primary (never a replica); through PgBouncer
+    is fine, as each statement is its own transaction."""
+
+    STORAGE_SCHEME = ["souk+postgresql"]
+    SWEEP_CHANCE = 0.001  # a hit sometimes deletes the windows over for an hour
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, dsn: str = "", **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.dsn = dsn
+        self._pool = db.Pool(dsn, maxconn=4, wait_seconds=2)
+
+    @property
+    def base_exceptions(self):
+        return (db.Busy, *db.CONNECTION_ERRORS)
+
+    def _one(self, statement: str, params=()):
+        if self._pool.pid != os.getpid():  # forked: never share sockets
+            self._pool = db.Pool(self.dsn, maxconn=4, wait_seconds=2)
+        conn = self._pool.getconn()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement, params)
+                return cur.fetchone() if cur.description else cur.rowcount
+        finally:
+            self._pool.putconn(conn)
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        if random.random() < self.SWEEP_CHANCE:
+            self._one("DELETE FROM rate_limit_counters WHERE expires_at < now() - interval '1 hour'")
+        return self._one(
+            """INSERT INTO rate_limit_counters AS c (key, count, expires_at)
+               VALUES (%(key)s, %(amount)s, now() + make_interval(secs => %(expiry)s))
+               ON CONFLICT (key) DO UPDATE SET
+                   count = CASE WHEN c.expires_at <= now() THEN EXCLUDED.count
+                                ELSE c.count + EXCLUDED.count END,
+                   expires_at = CASE WHEN c.expires_at <= now() THEN EXCLUDED.expires_at
+                                     ELSE c.expires_at END
+               RETURNING count""", {"key": key, "amount": amount, "expiry": float(expiry)})[0]
+
+    def get(self, key: str) -> int:
+        row = self._one("SELECT count FROM rate_limit_counters WHERE key = %s AND expires_at > now()", (key,))
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._one("""SELECT extract(epoch FROM expires_at) FROM rate_limit_counters
+                           WHERE key = %s AND expires_at > now()""", (key,))
+        return float(row[0]) if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            return self._one("SELECT true")[0]
+        except self.base_exceptions:
+            return False
+
+    def reset(self) -> int | None:
+        return self._one("DELETE FROM rate_limit_counters")
+
+    def clear(self, key: str) -> None:
+        self._one("DELETE FROM rate_limit_counters WHERE key = %s", (key,))
+
+
+def storage_settings(config) -> None:
+    """RATELIMIT_STORAGE_URI `database`: PostgresStorage on the app's database."""
+    if config["RATELIMIT_STORAGE_URI"] == "database":
+        config["RATELIMIT_STORAGE_URI"] = "souk+postgresql://"
+        config["RATELIMIT_STORAGE_OPTIONS"] = {**config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+                                               "dsn": config["DATABASE_DSN"]}
+
+
 def init_app(app) -> None:
+    storage_settings(app.config)
     limiter.init_app(app)
 
     @app.errorhandler(RateLimitExceeded)

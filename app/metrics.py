@@ -37,6 +37,8 @@ CHECKOUTS = Counter("souk_checkouts", "Checkouts placed, and refused by reason."
 POOL_WAITS = Counter("souk_db_pool_waits", "Requests that waited for a free database connection.")
 POOL_WAIT_SECONDS = Counter("souk_db_pool_wait_seconds", "Time spent waiting for a free database connection.")
 POOL_TIMEOUTS = Counter("souk_db_pool_timeouts", "Waits for a database connection that gave up (a 503).")
+DB_READ_ROUTES = Counter("souk_db_read_routes", "Requests of read-only pages by where their reads went "
+                         "(replica, primary) and why (see app/db.py).", ["target", "reason"])
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 request_log = logging.getLogger("souk.request")

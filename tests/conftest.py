@@ -3,6 +3,7 @@ default, DATABASE_URL's server when set), tests isolated by emptying every
 table after each test, a CSRF-aware test client, a live server and Chromium."""
 import os
 import secrets
+import shutil
 import threading
 import uuid
 from decimal import Decimal
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
-from app import create_app, db, embedded
+from app import create_app, db, embedded, pgbouncer, replication
 from app.limits import limiter
 from app.models import ledger
 from app.models import user as users
@@ -39,13 +40,33 @@ def _server_dsn() -> str:
 
 @pytest.fixture(scope="session")
 def database():
-    """DSN of a database created for this test run and dropped after it."""
+    """DSN of a database created for this test run and dropped after it.
+    With SOUK_TEST_PGBOUNCER=1 (./setup.sh test's second pass), the DSN is
+    a PgBouncer in transaction pooling mode in front of it (app/pgbouncer.py)."""
     server = _server_dsn()
     name = f"souk_test_{os.getpid()}_{secrets.token_hex(3)}"
     db.create_database(server, name)
-    dsn = db.with_dbname(server, name)
+    bouncer = None
+    if os.environ.get("SOUK_TEST_PGBOUNCER") == "1":
+        if not pgbouncer.available():
+            pytest.exit("SOUK_TEST_PGBOUNCER=1 but PgBouncer is not installed (apt-get install pgbouncer)", 2)
+        # The suite stops and restarts the server (tests/test_db_outage.py):
+        # pooled server connections are checked before each use, queries
+        # wait 2 s at most for a server that is down, and a (re)start waits
+        # until PgBouncer connects again (it refuses clients until its next
+        # try, up to a second after the server is back).
+        bouncer = pgbouncer.Bouncer(ROOT / "instance" / f"pgbouncer-test-{os.getpid()}", server,
+                                    port=replication.free_port(), check_delay=0, wait_timeout=2)
+        bouncer.start()
+        _wait_for_bouncer_after(bouncer, name, "start", "control")
+        # The worker's LISTEN needs a session: it bypasses PgBouncer (subprocesses inherit this).
+        os.environ["SOUK_QUEUE_DATABASE_URL"] = db.with_dbname(server, name)
+    dsn = bouncer.dsn(name) if bouncer else db.with_dbname(server, name)
     db.migrate(dsn)
     yield dsn
+    if bouncer:
+        bouncer.stop()
+        shutil.rmtree(bouncer.workdir, ignore_errors=True)
     db.drop_database(server, name)
 
 
@@ -85,6 +106,23 @@ def _isolate(database, _tables):
     with conn, conn.cursor() as cur:
         cur.execute("TRUNCATE " + ", ".join(_tables) + " RESTART IDENTITY CASCADE")
     conn.close()
+
+
+def _wait_for_bouncer_after(bouncer, dbname: str, *names) -> None:
+    """Make embedded.start() and .control() return only once PgBouncer
+    reaches the server again (when they leave it running)."""
+
+    def waiting(original):
+        def then_wait(*args, **kwargs):
+            result = original(*args, **kwargs)
+            if embedded._is_running((ROOT / "instance" / "pgdata").resolve()):
+                bouncer.wait_ready(dbname)
+            return result
+
+        return then_wait
+
+    for name in names:
+        setattr(embedded, name, waiting(getattr(embedded, name)))
 
 
 class SoukClient(FlaskClient):

@@ -227,11 +227,15 @@ def test_the_queue_schema_is_applied_once_and_upgraded_by_newer_migrations(datab
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            assert jobs.ensure_queue_schema(cur) is None  # the test database has the current one
+            def begin():
+                cur.execute("BEGIN")
+
+            assert jobs.ensure_queue_schema(cur, begin) is None  # the test database has the current one
             monkeypatch.setattr(jobs, "_QUEUE_SQL", fake)
             cur.execute("COMMENT ON TABLE procrastinate_jobs IS '01.00.00_01_first.sql'")
-            assert jobs.ensure_queue_schema(cur) == "procrastinate schema upgraded to 01.01.00_01_second.sql"
-            assert jobs.ensure_queue_schema(cur) is None
+            upgraded = jobs.ensure_queue_schema(cur, begin)
+            assert upgraded == "procrastinate schema upgraded to 01.01.00_01_second.sql"
+            assert jobs.ensure_queue_schema(cur, begin) is None
             cur.execute("SELECT to_regclass('queue_upgrade_probe') IS NOT NULL")
             assert cur.fetchone()[0]
     finally:
