@@ -30,10 +30,12 @@ left the session untouched), and after a user's own POST their requests
 skip the cache for one time to live, so they see their own writes at once.
 The cart and checkout never use it.
 """
+import gzip
 import hashlib
 import logging
 import time
 
+import brotli
 from flask import current_app, g, make_response, request, session
 from flask_caching import Cache
 from flask_caching.backends.simplecache import SimpleCache
@@ -255,6 +257,34 @@ def _store_page(response):
     created = int(time.time())
     _set(key, (body, headers, created))
     return _public(response, created)
+
+
+# Compression of a page made for one request (a logged-in page, a guest page
+# not stored): the fastest levels. On a 38 KB home page brotli 1 takes 0.14 ms
+# and gives 5.3 KB, brotli 5 (flask-compress's level, kept for stored pages,
+# which are compressed once per time to live) 1.25 ms for 4.4 KB.
+FAST_BROTLI_QUALITY = 1
+FAST_GZIP_LEVEL = 1
+_COMPRESS_MIN_SIZE = 256
+
+
+def compress_for_one_request(response):
+    """Compress an HTML page that will not be stored at the fast levels;
+    flask-compress then leaves it as it is (it skips what is encoded) and
+    compresses stored guest pages and static files at its own levels.
+    Registered after flask-compress, so it runs before it."""
+    if ("page_cache_key" in g or response.status_code != 200 or response.mimetype != "text/html"
+            or response.is_streamed or response.direct_passthrough or "Content-Encoding" in response.headers):
+        return response
+    encoding = _encoding()
+    data = response.get_data()
+    if encoding == "identity" or len(data) < _COMPRESS_MIN_SIZE:
+        return response
+    response.set_data(brotli.compress(data, quality=FAST_BROTLI_QUALITY) if encoding == "br"
+                      else gzip.compress(data, compresslevel=FAST_GZIP_LEVEL, mtime=0))
+    response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def _private_by_default(response):

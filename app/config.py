@@ -36,6 +36,11 @@ RATE_LIMITS = {
     "token": {"account": "10 per hour", "address": "60 per hour"},
     "password": {"account": "5 per 15 minutes", "address": "20 per hour"},
     "topup": {"account": "10 per minute;100 per day", "address": "30 per minute"},
+    # Guests' searches and category pages the page cache could not answer,
+    # per address (app/views/catalog.py): any, and those past page 1 or
+    # with filters or a sort. A person reading lists stays far below.
+    "guest_lists": {"address": "120 per minute;1200 per hour"},
+    "guest_deep_lists": {"address": "30 per minute;300 per hour"},
 }
 
 

@@ -1,5 +1,6 @@
 """Brute-force limits (Flask-Limiter): log-in, registration, API tokens,
-password change and top-ups, each per account and per client address.
+password change and top-ups, each per account and per client address; and
+guests' catalog lists that the page cache could not answer (guest_limited).
 
 The numbers live in the RATE_LIMITS setting (see config.py), read on every
 request, so a test can tighten them for itself. Counters are kept in the
@@ -63,9 +64,44 @@ def limited(action: str, counts=None):
     return decorator
 
 
+def guest_limited(action: str, applies=None):
+    """Limit a catalog view's GETs by visitors who are not logged in, per
+    client address, by RATE_LIMITS[action]["address"], when `applies()`
+    (default: always). Only requests the view answers count: a guest page
+    served from the cache (app/cache.py) returns before the limiter looks.
+    Every view decorated for the same action shares one count."""
+
+    def exempt() -> bool:
+        return current_user.is_authenticated or (applies is not None and not applies())
+
+    def decorator(view):
+        return limiter.shared_limit(
+            lambda: current_app.config["RATE_LIMITS"][action]["address"], scope=f"{action}-address",
+            key_func=_address, methods=["GET", "HEAD"], exempt_when=exempt,
+            error_message=GUEST_MESSAGE)(view)
+
+    return decorator
+
+
+GUEST_MESSAGE = ("Too many searches and list pages from your address in a short time. Please wait a "
+                 "minute and try again; meanwhile, fewer pages and filters, or more words in the search, "
+                 "find the same products with fewer requests. Logged-in shoppers are not limited.")
+
+
 def failed(response) -> bool:
     """Count only attempts that did not log in (no redirect, no new token)."""
     return response.status_code not in (201, 302)
+
+
+def _a_logged_in_read() -> bool:
+    """Every limit here counts POSTs, or GETs by guests: a logged-in user's
+    GET or HEAD is never counted, so it skips the limiter's per-request work
+    (about a tenth of a logged-in catalog page). A limit on such requests
+    would have to change this."""
+    return request.method in ("GET", "HEAD") and current_user.is_authenticated
+
+
+limiter.request_filter(_a_logged_in_read)
 
 
 class PostgresStorage(Storage):
@@ -146,8 +182,8 @@ def init_app(app) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(exc):
-        response = error_response(429, "Too many attempts. Please wait a moment before you try again.",
-                                  "rate_limited")
+        message = exc.limit.error_message or "Too many attempts. Please wait a moment before you try again."
+        response = error_response(429, message, "rate_limited")
         # Flask-Limiter adds Retry-After after the request; this covers the
         # case where it does not know the window (never less than a second).
         response.headers.setdefault("Retry-After", "60")

@@ -13,6 +13,7 @@ in every locale and cannot be mistaken for a sign or a digit.
 """
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
@@ -56,8 +57,16 @@ def format_money(value) -> str:
     code: 1,234.50 EUR. None (no price) is a dash."""
     if value is None:
         return "—"
-    return format_currency(Decimal(value), _settings["currency"], format="#,##0.00\u00a0¤¤",
-                           locale=_settings["locale"], currency_digits=False)
+    return _formatted(Decimal(value), _settings["currency"], _settings["locale"])
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: Decimal, currency_code: str, locale: str) -> str:
+    """format_money's text, kept per amount: Babel takes about as long to
+    write one price as the rest of a page row (the same prices recur on
+    every page, and equal amounts write the same)."""
+    return format_currency(value, currency_code, format="#,##0.00\u00a0¤¤", locale=locale,
+                           currency_digits=False)
 
 
 def format_number(value) -> str:

@@ -24,7 +24,8 @@ from tests.support import PASSWORD, log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE_RATE_LIMITS = {action: {"account": "1000 per minute", "address": "10000 per minute"}
-                     for action in ("login", "register", "token", "password", "topup")}
+                     for action in ("login", "register", "token", "password", "topup", "guest_lists",
+                                    "guest_deep_lists")}
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_TIMEOUT_MS = 15_000
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

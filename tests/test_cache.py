@@ -258,3 +258,52 @@ def test_a_seller_never_gets_a_fragment_made_for_others(cached_app, teapot, make
     login(seller, owner)
     html = seller.get("/c/kitchen").get_data(as_text=True)
     assert "Blue Teapot" in html and 'action="/cart/add"' not in html  # their own offer is not buyable
+
+
+def test_a_logged_in_catalog_page_reads_only_what_is_the_viewers(cached_app, teapot, make_user, monkeypatch):
+    """With the shared data cached, a shopper's page reads their session
+    (with the header's counts) and only the rows that are theirs."""
+    client = cached_app.test_client()
+    login(client, make_user())
+    for page in teapot["pages"]:
+        client.get(page)  # the shared data is cached
+    statements = count_statements(monkeypatch)
+    reads = {}
+    for page in teapot["pages"]:
+        statements.clear()
+        assert client.get(page).status_code == 200
+        reads[page] = len(statements)
+    home, category, search, product = teapot["pages"]
+    # The session (no purchases, so no recommendations and no review status
+    # to read; no live sale to count their units in), and on the product page
+    # the product with the viewer's own offer.
+    assert reads == {home: 1, category: 1, search: 1, product: 2}
+
+
+def test_the_cached_flash_sales_show_each_shopper_their_own_limit(cached_app, database, teapot, make_user):
+    sale_id = _sale(database, teapot)
+    buyer, other = cached_app.test_client(), cached_app.test_client()
+    buyer_user = make_user()
+    login(buyer, buyer_user)
+    login(other, make_user())
+    _sql(database, "INSERT INTO flash_sale_buyers (sale_id, buyer_id, units) VALUES (%s, %s, 2)",
+         (sale_id, buyer_user.id))
+    for _ in range(2):  # the second time from the cache
+        mine = buyer.get("/").get_data(as_text=True).split('id="flash-sales-heading"')[1]
+        theirs = other.get("/").get_data(as_text=True).split('id="flash-sales-heading"')[1]
+        assert "Limit reached: you bought 2" in mine.split("</section>")[0]
+        assert "Limit reached" not in theirs and "Add to cart" in theirs.split("</section>")[0]
+
+
+def _sale(database, offer) -> int:
+    conn = psycopg2.connect(database)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("""INSERT INTO flash_sales (offer_id, sale_price, starts_at, ends_at, units_total,
+                                                    per_customer_limit)
+                           VALUES (%s, 8, now() - interval '1 hour', now() + interval '1 hour', 5, 2)
+                           RETURNING id""", (offer["offer_id"],))
+            return cur.fetchone()[0]
+    finally:
+        conn.close()

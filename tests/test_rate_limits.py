@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app import config
+from app import config, create_app
 from app.limits import limiter
 from tests.support import PASSWORD, log_in
 
@@ -28,7 +28,7 @@ def rate_limits(app):
 def tight(**actions) -> dict:
     generous = {"account": "1000 per minute", "address": "1000 per minute"}
     return {action: {**generous, **actions.get(action, {})}
-            for action in ("login", "register", "token", "password", "topup")}
+            for action in config.RATE_LIMITS}
 
 
 def wrong_login(client, email, **kwargs):
@@ -118,3 +118,46 @@ def test_api_token_creation_is_limited_per_account(client, make_user, rate_limit
         assert client.post("/api/v1/tokens", json=credentials).status_code == 201
     response = client.post("/api/v1/tokens", json=credentials)
     assert response.status_code == 429 and response.get_json()["error"]["code"] == "rate_limited"
+
+
+# --- guests' catalog lists ------------------------------------------------------
+
+def test_a_guests_later_pages_and_filtered_lists_are_limited_per_address(
+        app, client, user_client, make_offer, rate_limits):
+    rate_limits(tight(guest_deep_lists={"address": "3 per minute"}))
+    make_offer(name="Blue Teapot", category="Kitchen")
+    costly = ["/search?q=teapot&page=2", "/c/kitchen?sort=price_asc", "/search?q=teapot&price_min=5",
+              "/c/kitchen?in_stock=y&page=1"]
+    assert [client.get(url).status_code for url in costly] == [200, 200, 200, 429]
+    response = client.get("/search?q=teapot&category=kitchen")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    page = response.get_data(as_text=True)
+    assert "Too many searches and list pages from your address" in page and "more words" in page
+    # Plain first pages still answer, and so do the same lists for another
+    # address and for a logged-in shopper.
+    assert client.get("/search?q=teapot").status_code == 200
+    assert client.get("/c/kitchen").status_code == 200
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.8"
+    assert elsewhere.get(costly[0]).status_code == 200
+    shopper, _ = user_client()
+    assert all(shopper.get(url).status_code == 200 for url in costly * 2)
+    # The API's JSON lists are not these pages.
+    assert client.get("/api/v1/products?q=teapot&page=2").status_code != 429
+
+
+def test_every_guest_list_the_cache_cannot_answer_counts_and_cached_ones_do_not(
+        database, make_offer, rate_limits):
+    limits = tight(guest_lists={"address": "3 per minute"})
+    cached = create_app({"TESTING": True, "DATABASE_URL": database, "DB_POOL_MAX": 2,
+                         "CATALOG_CACHE_SECONDS": 30, "RATE_LIMITS": limits})
+    make_offer(name="Blue Teapot", category="Kitchen")
+    guest = cached.test_client()
+    # One search, asked 20 times: rendered once, then served from the cache.
+    assert {guest.get("/search?q=teapot").status_code for _ in range(20)} == {200}
+    # A new word each time (what a cache-busting crawler sends) is work each time.
+    assert [guest.get(f"/search?q=teapot+{word}").status_code
+            for word in ("blue", "red")] == [200, 200]
+    response = guest.get("/search?q=teapot+green")
+    assert response.status_code == 429
+    assert guest.get("/search?q=teapot").status_code == 200  # still cached

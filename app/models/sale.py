@@ -263,21 +263,20 @@ def sales_for_seller(seller_id: int, page: int, per_page: int) -> list[dict]:
         (seller_id, per_page + 1, (page - 1) * per_page))
 
 
-def home_sales(buyer_id: int | None = None, limit: int = 6) -> dict:
+def home_sales(limit: int = 6) -> dict:
     """Sales for the home page: {'live': ending soonest first, 'upcoming':
     starting soonest first}, at most `limit` of each, leaving out sold-out
     sales and offers no longer sold. Each has offer_id, product_id, seller_id,
     product_name, seller_name, price, sale_price, units_left,
-    per_customer_limit, starts_at, ends_at, and `bought`: the units `buyer_id`
-    (None for a guest) already bought in the sale."""
+    per_customer_limit, starts_at, ends_at. The same for everybody (the
+    home page caches it); units_bought() adds a shopper's own."""
     columns = """s.id, s.offer_id, o.product_id, o.seller_id, p.name AS product_name,
                  u.first_name || ' ' || u.last_name AS seller_name, o.price, s.sale_price,
                  least(sale_units_left(s), o.quantity) AS units_left, s.per_customer_limit,
-                 s.starts_at, s.ends_at, coalesce(b.units, 0) AS bought
+                 s.starts_at, s.ends_at
                  FROM flash_sales s JOIN offers o ON o.id = s.offer_id
-                 JOIN products p ON p.id = o.product_id JOIN users u ON u.id = o.seller_id
-                 LEFT JOIN flash_sale_buyers b ON b.sale_id = s.id AND b.buyer_id = %(buyer)s"""
-    params = {"buyer": buyer_id, "limit": limit}
+                 JOIN products p ON p.id = o.product_id JOIN users u ON u.id = o.seller_id"""
+    params = {"limit": limit}
     live = db.query(
         f"""SELECT {columns}
             WHERE s.ends_at > now() AND s.starts_at <= now() AND sale_units_left(s) > 0
@@ -298,3 +297,12 @@ def give_back_stale_holds(max_offers: int = 500) -> int:
                        ORDER BY offer_id LIMIT %s""", (max_offers,))
     return sum(db.run_transaction(db.query_value, "SELECT reclaim_holds(%s)", (row["offer_id"],))
                for row in rows)
+
+
+def units_bought(buyer_id: int, sale_ids: list[int]) -> dict[int, int]:
+    """{sale id: units the buyer already bought in it} for those sales (by
+    the primary key of flash_sale_buyers; a sale they bought nothing in is
+    left out)."""
+    rows = db.query("""SELECT sale_id, units FROM flash_sale_buyers
+                       WHERE buyer_id = %s AND sale_id = ANY(%s)""", (buyer_id, sale_ids))
+    return {row["sale_id"]: row["units"] for row in rows}

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..cache import guest_page, remember
 from ..forms.catalog import FiltersForm, ProductForm, category_choices, category_filter_choices
 from ..forms.fields import MAX_QUERY
+from ..limits import guest_limited
 from ..models import category as categories
 from ..models import offer as offers
 from ..models import photo as photos
@@ -25,6 +26,16 @@ OFFERS_PER_PAGE = 20
 # a better spelling ("did you mean ...").
 FEW_RESULTS = 5
 _SLUG = re.compile(r"^[a-z0-9-]{1,100}$")
+# Arguments that narrow or reorder a list (the search's category among them).
+_FILTERS = ("category", "price_min", "price_max", "min_rating", "in_stock", "sort")
+
+
+def _past_first_page_or_filtered() -> bool:
+    """A list request that costs more than a plain first page: a later page
+    (an index scan over the rows before it) or filters and sorts (fewer
+    index shortcuts, and countless combinations no cache holds)."""
+    page = request.args.get("page", "1").strip()
+    return page not in ("", "1") or any(request.args.get(name, "").strip() for name in _FILTERS)
 
 
 def _category_in(all_categories: list[dict], slug: str) -> dict:
@@ -86,8 +97,12 @@ def _page_of(filters: products.Filters, sort: str, number: int):
     return paginate(rows, number, PER_PAGE, count, products.MAX_RESULTS)
 
 
+# Guests' lists that the page cache did not answer, per address (numbers in
+# config.RATE_LIMITS): any, and those past page 1 or filtered, more tightly.
 @bp.route("/search")
 @guest_page
+@guest_limited("guest_lists")
+@guest_limited("guest_deep_lists", _past_first_page_or_filtered)
 def search():
     all_categories = remember("categories", categories.all_categories)
     form = FiltersForm(request.args)
@@ -99,6 +114,8 @@ def search():
 
 @bp.route("/c/<slug>")
 @guest_page
+@guest_limited("guest_lists")
+@guest_limited("guest_deep_lists", _past_first_page_or_filtered)
 def category_page(slug: str):
     category = remember("category", categories.category_by_slug, slug) if _SLUG.match(slug) else None
     if category is None:
@@ -125,7 +142,8 @@ def product_context(product: dict) -> dict:
     number = page_arg("offers_page")
     rows = remember("offers_for_product", offers.offers_for_product, product["id"], number, OFFERS_PER_PAGE)
     return {"product": product, "offers": paginate(rows, number, OFFERS_PER_PAGE),
-            "photos": photos.product_photos(product["id"]), "reviews": product_reviews(product["id"])}
+            "photos": remember("product_photos", photos.product_photos, product["id"]),
+            "reviews": product_reviews(product["id"])}
 
 
 @bp.route("/products/<id:product_id>")

@@ -1,11 +1,12 @@
 """Review sections that several pages show (a product page, a user page,
 the seller's reviews page): the template variables each one needs."""
 from flask import abort, request
+from flask_login import current_user
 
+from ..cache import remember
 from ..forms.reviews import ReviewForm
 from ..models import review as reviews
 from ..pagination import page_arg, paginate
-from .helpers import viewer_id
 
 REVIEWS_PER_PAGE = 10
 
@@ -22,11 +23,24 @@ def product_reviews(product_id: int) -> dict | None:
     summary, one page of reviews in the asked order, the viewer's review or a
     form to write one. Reads ?reviews_page= and ?reviews_sort=."""
     number, sort = page_arg("reviews_page"), _sort_arg()
-    data = reviews.section(reviews.PRODUCT, product_id, viewer_id(), sort, number, REVIEWS_PER_PAGE)
+    data = _section(reviews.PRODUCT, product_id, sort, number)
     if data is None:
         return None
     return {**data, "subject_id": product_id, "sort": sort, "sorts": reviews.SORTS,
             "page": paginate(data["rows"], number, REVIEWS_PER_PAGE), "form": _write_form(data)}
+
+
+def _section(kind: reviews.Kind, subject_id: int, sort: str, number: int) -> dict | None:
+    """reviews.section() for the viewer: the summary and the page of reviews
+    are the same for everybody and come from the catalog cache; whether the
+    viewer bought and reviewed is read for them."""
+    data = remember("review_section", reviews.section, kind, subject_id, None, sort, number, REVIEWS_PER_PAGE)
+    # Only a buyer can have bought this or reviewed it: for anyone who never
+    # bought anything (the session user says), the shared "not bought, no
+    # review" holds without asking.
+    if data is None or not current_user.is_authenticated or not current_user.has_orders:
+        return data
+    return {**data, **reviews.viewer_status(kind, subject_id, current_user.id)}
 
 
 def _write_form(section: dict) -> ReviewForm | None:
@@ -39,7 +53,7 @@ def seller_reviews(seller_id: int) -> dict | None:
     """The seller review section (reviews/_seller_section.html): summary, one
     page of reviews newest first (?reviews_page=), the viewer's review or form."""
     number = page_arg("reviews_page")
-    data = reviews.section(reviews.SELLER, seller_id, viewer_id(), "newest", number, REVIEWS_PER_PAGE)
+    data = _section(reviews.SELLER, seller_id, "newest", number)
     if data is None:
         return None
     return {**data, "subject_id": seller_id, "page": paginate(data["rows"], number, REVIEWS_PER_PAGE),
