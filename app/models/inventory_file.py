@@ -538,7 +538,6 @@ def send_low_stock_alerts() -> int:
         by_seller: dict[int, list[dict]] = {}
         for row in low:
             by_seller.setdefault(row["seller_id"], []).append(row)
-        notices = []
         for seller_id, rows in by_seller.items():
             rows.sort(key=lambda r: (r["quantity"], r["product_name"]))
             lines = [f"“{r['product_name']}”: {r['quantity']} left" for r in rows[:ALERT_NAMES]]
@@ -546,7 +545,5 @@ def send_low_stock_alerts() -> int:
                 lines.append(f"and {len(rows) - ALERT_NAMES} more.")
             subject = (f"Low stock: “{rows[0]['product_name']}”" if len(rows) == 1
                        else f"Low stock on {len(rows)} offers")
-            notices.append((seller_id, "low_stock", subject, "\n".join(lines), "/sell/inventory"))
-        if notices:
-            notification.notify_many(notices)
+            notification.notify(seller_id, "low_stock", subject, "\n".join(lines), "/sell/inventory")
     return len(low)
