@@ -26,6 +26,10 @@ _POINT_LOCALE, _COMMA_LOCALE = "en_US", "de_DE"
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SHAPE = re.compile(r"^[0-9.,]+$")
 _SYMBOLS = "€$£"
+# Digits with at most one decimal point and two decimals, no group: read the
+# same in every notation, so Decimal reads it (as Babel would, faster: an
+# inventory file has 100,000 of them).
+_PLAIN = re.compile(r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$")
 MAX_INPUT = 40
 
 _settings = {"currency": DEFAULT_CURRENCY, "locale": DEFAULT_LOCALE}
@@ -106,6 +110,8 @@ def parse_money(text: str) -> Decimal:
         raise MoneyFormatError("Enter an amount.")
     negative = cleaned.startswith("-")
     cleaned = cleaned.removeprefix("-")
+    if _PLAIN.match(cleaned):
+        return -Decimal(cleaned) if negative else Decimal(cleaned)
     if len(cleaned) > MAX_INPUT or not _SHAPE.match(cleaned):
         raise MoneyFormatError("Enter an amount as a number, like 12.50 or 12,50.")
     mark = _decimal_mark(cleaned)

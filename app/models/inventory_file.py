@@ -257,6 +257,14 @@ def _now():
     return db.query_value("SELECT now()")
 
 
+def _once(lines: dict[int, int], key: int, line: int, column: str, what: str) -> tuple[str, str] | None:
+    """A duplicate row's refusal: `key` was already on an earlier line."""
+    first = lines.setdefault(key, line)
+    if first != line:
+        return column, f"{what.capitalize()} {key} is already on line {first}: one row per {what}."
+    return None
+
+
 class _Checker:
     """Checks an upload's rows CHUNK at a time against the database."""
 
@@ -352,19 +360,13 @@ class _Checker:
             if v["product_id"] is not None and v["product_id"] != offer["product_id"]:
                 return "product_id", (f"Offer {v['offer_id']} is for product {offer['product_id']}, "
                                       f"not {v['product_id']}.")
-            first = self.offer_lines.setdefault(v["offer_id"], line)
-            if first != line:
-                return "offer_id", f"Offer {v['offer_id']} is already on line {first}: one row per offer."
-            return None
+            return _once(self.offer_lines, v["offer_id"], line, "offer_id", "offer")
         if v["product_id"] not in products:
             return "product_id", f"There is no product {v['product_id']}."
         if products[v["product_id"]] is not None:
             return "offer_id", (f"You already sell product {v['product_id']}: put your offer "
                                 f"{products[v['product_id']]} in offer_id to change it.")
-        first = self.product_lines.setdefault(v["product_id"], line)
-        if first != line:
-            return "product_id", f"Product {v['product_id']} is already on line {first}: one row per product."
-        return None
+        return _once(self.product_lines, v["product_id"], line, "product_id", "product")
 
     def _stage(self, staged: list) -> None:
         if not staged:
