@@ -144,6 +144,9 @@ def load(instance_path: Path) -> dict:
         "AUTO_RELEASE_DAYS": int(_number("SOUK_AUTO_RELEASE_DAYS", "14", Decimal(1), Decimal(365))),
         # The buyer may ask to return delivered lines for this many days.
         "RETURN_WINDOW_DAYS": int(_number("SOUK_RETURN_WINDOW_DAYS", "30", Decimal(0), Decimal(365))),
+        # Units of a flash sale added to a cart are held for the buyer this
+        # many minutes (never past the sale's end).
+        "HOLD_MINUTES": int(_number("SOUK_HOLD_MINUTES", "10", Decimal(1), Decimal(1440))),
         **mail_settings(),
     }
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import click
 import psycopg2
+import psycopg2.errors
 import psycopg2.extras
 import psycopg2.pool
 from flask import current_app, g, has_request_context, request, session
@@ -230,6 +231,17 @@ def drop_broken_connection() -> None:
         _release_connection()
 
 
+class Refused(Exception):
+    """A SQL function refused the work (`refuse(reason, offer)` in migration
+    0090: RAISE EXCEPTION 'refused'); the transaction is rolled back.
+    `reason` names why, `offer_id` what (or None)."""
+
+    def __init__(self, reason: str, offer_id: int | None):
+        super().__init__(reason)
+        self.reason = reason
+        self.offer_id = offer_id
+
+
 def _may_retry(statement) -> bool:
     """Whether a statement that failed on a broken connection can safely run
     again on a new one: only a plain SELECT (or the BEGIN of a transaction)
@@ -264,6 +276,11 @@ def _run(statement, params, fetch, cursor_factory=None):
             with conn.cursor(cursor_factory=cursor_factory) as cur:
                 cur.execute(statement, params)
                 result = fetch(cur)
+        except psycopg2.errors.RaiseException as exc:
+            if exc.diag.message_primary != "refused":
+                raise
+            hint = exc.diag.message_hint
+            raise Refused(exc.diag.message_detail, int(hint) if hint else None) from None
         except CONNECTION_ERRORS:
             if attempt or not _may_retry(statement):
                 raise
@@ -353,10 +370,12 @@ def transaction(isolation: str | None = None):
     _run(levels[isolation], (), lambda cur: None)
     conn = connection()
     g.db_depth = 1
+    g.pop("db_committed", None)
     try:
         yield conn
     except BaseException:
         g.db_depth = 0
+        g.pop("db_committed", None)
         if not conn.closed:
             try:
                 _rollback(conn)
@@ -364,8 +383,22 @@ def transaction(isolation: str | None = None):
                 pass  # the connection is broken; the pool discards it when given back
         raise
     g.db_depth = 0
+    if g.pop("db_committed", False):
+        return
     with conn.cursor() as cur:
         cur.execute("COMMIT")
+
+
+def commit_with(statement, params=()) -> None:
+    """Run `statement` as the last of the current transaction and commit,
+    in one round trip: its locks are held only while it runs and the commit
+    is flushed (checkout and flash-sale holds, whose last statement writes
+    the hot rows). Only at the top level of a transaction; the transaction
+    block then commits nothing more."""
+    if g.get("db_depth") != 1:
+        raise RuntimeError("commit_with needs to be in an outermost db.transaction()")
+    _run(f"{statement}; COMMIT", params, lambda cur: None)
+    g.db_committed = True
 
 
 def run_transaction(fn, *args, isolation: str | None = None, attempts: int = 6, **kwargs):

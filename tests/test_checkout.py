@@ -75,6 +75,9 @@ def test_checkout_splits_the_purchase_into_one_order_per_seller(app, database, u
         # The sellers' money is held on their orders until they deliver.
         assert balances == {buyer.id: Decimal("34.75"), ann.id: Decimal("0.00"), ben.id: Decimal("0.00")}
         assert db.query_value("SELECT sum(held_amount) FROM orders") == Decimal("65.25")
+        # Units sold are summed after the checkout, off its hot path.
+        assert db.query_value("SELECT units_sold FROM products WHERE id = %s", (kettle["product_id"],)) == 0
+        assert db.query_value("SELECT fold_pending_sales()") == 3
         assert db.query_value("SELECT units_sold FROM products WHERE id = %s", (kettle["product_id"],)) == 5
         assert db.query_value("SELECT quantity FROM offers WHERE id = %s",
                               (kettle_from_ben["offer_id"],)) == 2
@@ -117,7 +120,7 @@ def test_the_invariant_checks_can_fail(app, database, user_client, make_offer):
         db.execute("UPDATE offers SET quantity = quantity + 1")
     broken = "\n".join(violations(database, {offer["offer_id"]: 5}))
     assert "balance equals ledger" in broken and "purchase debits" in broken
-    assert f"offer {offer['offer_id']}: 5 left + 1 sold != 5 at first" in broken
+    assert f"offer {offer['offer_id']}: 5 left or held + 1 sold != 5 at first" in broken
 
 
 def test_failed_checkout_names_every_failing_line_and_changes_nothing(app, user_client, make_offer):
@@ -212,3 +215,35 @@ def test_a_failed_checkout_leaves_no_transaction_open(app, make_user, make_offer
             checkout.place_order(buyer.id, "too-poor", [(offer["offer_id"], 1)])
         status = db.connection().get_transaction_status()
     assert status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+
+def test_a_shipping_fee_changed_after_review_is_not_charged_without_warning(app, database, user_client,
+                                                                            make_user, make_offer):
+    from app.models import shipping
+
+    client, buyer = user_client(balance="100")
+    seller = make_user()
+    add(client, make_offer(seller=seller, price="10.00", quantity=5), 2)
+    page = client.get("/checkout").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    seen = re.search(r'name="total_seen" type="hidden" value="([^"]+)"', page).group(1)
+    assert seen == "20.00"
+    with app.app_context():
+        shipping.save_settings(seller.id, Decimal("4.50"), None)  # while the buyer reads the page
+    refused = client.post("/checkout", data={"idempotency_key": key, "total_seen": seen})
+    assert refused.status_code == 409
+    text = refused.get_data(as_text=True)
+    assert "The total changed from 20.00\u00a0EUR to 24.50\u00a0EUR since you reviewed your order" in text
+    assert value_of(app, "SELECT count(*) FROM purchases") == 0
+    # The page now shows (and carries) the new total: placing it works.
+    seen = re.search(r'name="total_seen" type="hidden" value="([^"]+)"', text).group(1)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', text).group(1)
+    assert seen == "24.50"
+    assert client.post("/checkout", data={"idempotency_key": key, "total_seen": seen}).status_code == 302
+    assert value_of(app, "SELECT balance FROM users WHERE id = %s", (buyer.id,)) == Decimal("75.50")
+    assert_invariants(database)
+
+
+def value_of(app, statement, params=()):
+    with app.app_context():
+        return db.query_value(statement, params)

@@ -144,6 +144,9 @@ def test_buyer_cancel_refunds_everything_and_restores_stock_and_sale_counts(app,
     assert value(app, "SELECT quantity FROM offers WHERE id = %s", (lamp["offer_id"],)) == 10
     assert value(app, "SELECT units_sold FROM flash_sales") == 0
     assert value(app, "SELECT count(*) FROM flash_sale_buyers") == 0
+    # The sale and its cancellation are summed later: both are pending, and fold to nothing.
+    assert value(app, "SELECT sum(units) FROM sales_pending") == 0
+    assert value(app, "SELECT fold_pending_sales()") == 2  # (seller, product) pairs
     assert value(app, "SELECT units_sold FROM products WHERE id = %s", (rug["product_id"],)) == 0
     assert value(app, "SELECT sum(units) FROM seller_product_sales") == 0
     assert not call(app, order_state.cancel, buyer.id, order["id"]).done

@@ -1,7 +1,9 @@
 """Forms of the cart and checkout."""
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import RadioField
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from ..ids import MAX_ID
 from ..models.address import MAX_ADDRESS, MAX_RECIPIENT
@@ -32,6 +34,10 @@ class CheckoutForm(FlaskForm):
         InputRequired("The order form is incomplete."),
         Length(max=MAX_KEY_LENGTH, message="The order form is incomplete."),
         Regexp(r"^[A-Za-z0-9_-]+$", message="The order form is incomplete.")])
+    # The total the review page showed (goods and shipping): "Place order"
+    # refuses to charge another one without showing it first.
+    total_seen = HiddenTextField(validators=[
+        Optional(), Regexp(r"^\d{1,10}\.\d{2}$", message="The order form is incomplete.")])
     # One of the buyer's addresses (the view sets the choices, the default
     # one pre-selected); checkout refuses an address that is not theirs.
     address_id = RadioField("Ship to", choices=[], validate_choice=False)
@@ -40,6 +46,11 @@ class CheckoutForm(FlaskForm):
         Length(max=MAX_RECIPIENT, message=f"At most {MAX_RECIPIENT} characters.")])
     address = CleanTextAreaField("Address to ship to", [
         Length(max=MAX_ADDRESS, message=f"At most {MAX_ADDRESS} characters.")])
+
+    @property
+    def total_shown(self) -> Decimal | None:
+        """The total the review page showed, or None when none was sent."""
+        return Decimal(self.total_seen.data) if self.total_seen.data else None
 
     @property
     def chosen_address(self) -> int | None:

@@ -80,9 +80,24 @@ def seller_revenue_by_month(seller_id: int, months: int = MONTHS) -> list[dict]:
     return _orders_by_month("seller_id", seller_id, months)
 
 
+def fold_pending_sales() -> int:
+    """Add the sales that order lines appended to sales_pending to
+    products.units_sold and seller_product_sales (migration 0090: checkout
+    leaves those hot rows alone). The periodic job calls it every few
+    seconds; returns how many (seller, product) pairs it folded."""
+    return db.run_transaction(db.query_value, "SELECT fold_pending_sales()")
+
+
+def _fold_for(seller_id: int) -> None:
+    """A seller's analytics read their summary with nothing pending."""
+    if db.query_value("SELECT EXISTS (SELECT 1 FROM sales_pending WHERE seller_id = %s)", (seller_id,)):
+        fold_pending_sales()
+
+
 def seller_sales_by_category(seller_id: int) -> list[dict]:
     """A seller's all-time sales per category, biggest revenue first:
     category, units, total. An index-only range of seller_product_sales."""
+    _fold_for(seller_id)
     return db.query(
         """SELECT c.name AS category, sum(s.units) AS units, sum(s.revenue) AS total
            FROM seller_product_sales s JOIN categories c ON c.id = s.category_id
@@ -93,6 +108,7 @@ def seller_sales_by_category(seller_id: int) -> list[dict]:
 def seller_best_products(seller_id: int, top: int = TOP_PRODUCTS) -> list[dict]:
     """A seller's `top` best-selling products over all time, most units first:
     product_id, product, units, total. The first rows of seller_product_sales_top."""
+    _fold_for(seller_id)
     return db.query(
         """SELECT s.product_id, p.name AS product, s.units, s.revenue AS total
            FROM seller_product_sales s JOIN products p ON p.id = s.product_id

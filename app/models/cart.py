@@ -3,11 +3,18 @@ from the database at every read, with what would stop each line selling.
 
 Checkout reads its lines through the same functions, so the cart page warns
 about exactly what checkout would refuse."""
+from datetime import timedelta
 from itertools import groupby
+
+from flask import current_app
 
 from .. import db
 from ..money import format_money
 from . import shipping
+
+# Namespace of the per-buyer advisory locks (two-int form, distinct from the
+# single-bigint migration lock): one buyer's checkouts and holds queue on it.
+BUYER_LOCK = 4
 
 # One line may ask for at most this many units (the JSON API uses the same).
 MAX_LINE_QUANTITY = 1000
@@ -27,19 +34,30 @@ class CartError(Exception):
 
 # What a priced line needs: the offer, its product and seller, and the flash
 # sale live on it at the transaction's time (sales of one offer never
-# overlap, so at most one matches) with what this buyer already bought in it.
-# LEFT JOINs throughout so an unknown offer id still yields its line.
+# overlap, so at most one matches) with what this buyer already bought in it
+# and holds of it. Units held by others in holds whose time is up count as
+# stock and sale units again (they are given back by the next take; see
+# migration 0090), and the buyer's own live hold is theirs: so "units left"
+# is right before any job runs. LEFT JOINs throughout so an unknown offer id
+# still yields its line.
 _LINE_COLUMNS = """
-    o.price AS offer_price, o.quantity AS stock, o.active, o.seller_id, o.product_id,
+    o.price AS offer_price, o.quantity + coalesce(st.units, 0) + coalesce(hd.units, 0) AS stock,
+    o.active, o.seller_id, o.product_id,
     o.seller_suspended, o.hidden_reason IS NOT NULL OR o.product_hidden AS taken_down,
     p.name AS product_name, u.first_name || ' ' || u.last_name AS seller_name,
-    s.id AS sale_id, s.sale_price, s.units_total - s.units_sold AS sale_units_left,
-    s.per_customer_limit AS sale_limit, coalesce(b.units, 0) AS sale_bought, s.ends_at AS sale_ends_at"""
+    s.id AS sale_id, s.sale_price,
+    s.units_total - s.units_sold + coalesce(st.sale_units, 0) + coalesce(hd.units, 0) AS sale_units_left,
+    s.per_customer_limit AS sale_limit, coalesce(b.units, 0) AS sale_bought, s.ends_at AS sale_ends_at,
+    coalesce(hd.units, 0) AS held, hd.expires_at AS held_until"""
 _LINE_JOINS = """
     LEFT JOIN products p ON p.id = o.product_id
     LEFT JOIN users u ON u.id = o.seller_id
     LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
-    LEFT JOIN flash_sale_buyers b ON b.sale_id = s.id AND b.buyer_id = %(buyer)s"""
+    LEFT JOIN flash_sale_buyers b ON b.sale_id = s.id AND b.buyer_id = %(buyer)s
+    LEFT JOIN sale_holds hd ON hd.offer_id = o.id AND hd.buyer_id = %(buyer)s AND hd.expires_at > now()
+    LEFT JOIN LATERAL (SELECT sum(h.units) AS units,
+                              sum(h.units) FILTER (WHERE h.sale_id = s.id) AS sale_units
+                       FROM sale_holds h WHERE h.offer_id = o.id AND h.expires_at <= now()) st ON true"""
 
 
 def _priced(rows: list[dict]) -> list[dict]:
@@ -57,25 +75,28 @@ def _priced(rows: list[dict]) -> list[dict]:
     return rows
 
 
+_CART_LINES = (
+    f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
+        FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
+        WHERE c.user_id = %(buyer)s
+        ORDER BY seller_name, o.seller_id, p.name, o.id""")
+_ITEM_LINES = (
+    f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
+        FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
+        LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
+        ORDER BY seller_name, o.seller_id, p.name, i.offer_id""")
+
+
 def cart_lines(user_id: int) -> list[dict]:
     """The user's cart lines priced now, ordered by seller then product."""
-    return _priced(db.query(
-        f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
-            FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
-            WHERE c.user_id = %(buyer)s
-            ORDER BY seller_name, o.seller_id, p.name, o.id""", {"buyer": user_id}))
+    return _priced(db.query(_CART_LINES, {"buyer": user_id}))
 
 
 def lines_for_items(buyer_id: int, items: list[tuple[int, int]]) -> list[dict]:
     """(offer_id, quantity) pairs priced like cart lines. An unknown offer
     comes back with offer_price None so the caller can name the problem."""
-    return _priced(db.query(
-        f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
-            FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
-            LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
-            ORDER BY seller_name, o.seller_id, p.name, i.offer_id""",
-        {"buyer": buyer_id, "offers": [offer for offer, _ in items],
-         "quantities": [quantity for _, quantity in items]}))
+    return _priced(db.query(_ITEM_LINES, {"buyer": buyer_id, "offers": [offer for offer, _ in items],
+                                          "quantities": [quantity for _, quantity in items]}))
 
 
 def problem_for(line: dict, reason: str, message: str) -> dict:
@@ -177,6 +198,12 @@ def _check_quantity(quantity: int) -> None:
         raise CartError("bad_quantity", f"Enter a quantity from 1 to {MAX_LINE_QUANTITY:,}.")
 
 
+# "Add to cart" reads the units of the offer in the cart and the cart's lines at once.
+_CART_PLACE = (
+    """SELECT coalesce(max(quantity) FILTER (WHERE offer_id = %s::bigint), 0) AS in_cart, count(*) AS lines
+       FROM cart_items WHERE user_id = %s::bigint""")
+
+
 def _in_cart(user_id: int, offer_id: int) -> int:
     return db.query_value("SELECT quantity FROM cart_items WHERE user_id = %s AND offer_id = %s",
                           (user_id, offer_id)) or 0
@@ -197,52 +224,128 @@ def checked_line(user_id: int, offer_id: int, quantity: int, in_cart: int = 0) -
     return line
 
 
+_LOCK_BUYER = ("SELECT pg_advisory_xact_lock(%s::int, hashint8(%s::bigint))")
+
+
+def lock_buyer(buyer_id: int) -> None:
+    """Queue behind this buyer's other checkouts and holds until the
+    transaction ends (their per-customer counts then cannot race)."""
+    db.query_value(_LOCK_BUYER, (BUYER_LOCK, buyer_id))
+
+
+def _hold_error(user_id: int, line: dict, units: int, reason: str, in_cart: int) -> CartError:
+    """Why the units of `line` could not be held, for people."""
+    if reason == "lost_race":
+        # Read again: the line now says what changed (checked_line raises).
+        checked_line(user_id, line["offer_id"], units, in_cart)
+        return CartError("offer_changed", "The seller changed this offer just now; try again.")
+    message = ("The flash sale is sold out." if reason == "sale_sold_out"
+               else f"Flash sale limit reached: at most {line['sale_limit']} per customer.")
+    return CartError(reason, message + (f" (You already have {in_cart} in your cart.)" if in_cart else ""))
+
+
+_SET_HOLD = ("SELECT set_hold(%s::bigint, %s::bigint, %s::bigint, %s::int, %s::numeric, %s::int, "
+                        "%s::interval)")
+
+
+def _hold(user_id: int, line: dict, units: int) -> None:
+    """Make the user's hold on a flash-sale line `units` (set_hold in
+    migration 0090) and commit, in one round trip: the offer and sale rows
+    it writes are the hot ones. Raises db.Refused when the units cannot be
+    held (the transaction rolled back)."""
+    db.commit_with(_SET_HOLD, (user_id, line["offer_id"], line["sale_id"], units, line["offer_price"],
+                               line["sale_limit"], timedelta(minutes=current_app.config["HOLD_MINUTES"])))
+
+
+def _upsert_line(user_id: int, offer_id: int, quantity: int, price: object) -> int | None:
+    # Two tabs may add at once: the upsert adds to whatever is there, and
+    # its WHERE keeps the line within the maximum.
+    return db.query_value(
+        """INSERT INTO cart_items (user_id, offer_id, quantity, price_seen) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (user_id, offer_id) DO UPDATE
+               SET quantity = cart_items.quantity + EXCLUDED.quantity, price_seen = EXCLUDED.price_seen
+               WHERE cart_items.quantity + EXCLUDED.quantity <= %s
+           RETURNING quantity""", (user_id, offer_id, quantity, price, MAX_LINE_QUANTITY))
+
+
+def _add_held(user_id: int, line: dict, quantity: int) -> int | None:
+    lock_buyer(user_id)
+    now_in_cart = _upsert_line(user_id, line["offer_id"], quantity, line["unit_price"])
+    if now_in_cart is not None:
+        _hold(user_id, line, now_in_cart)
+    return now_in_cart
+
+
 def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
     """Add units of an offer (adding to the line already there). Refuses,
     naming why, whatever checkout would refuse for the line's new quantity
     (see checked_line), more than MAX_LINE_QUANTITY in one line and more than
-    MAX_CART_LINES lines. Returns the line: product_id, product_name,
-    quantity (now in the cart)."""
+    MAX_CART_LINES lines. The units of a live flash sale are held for the
+    user (SOUK_HOLD_MINUTES, never past the sale's end), so checkout cannot
+    then fail for stock; regular offers are not held. Returns the line:
+    product_id, product_name, quantity (now in the cart), held_until (None
+    when not held)."""
     _check_quantity(quantity)
-    in_cart = _in_cart(user_id, offer_id)
+    in_cart, lines = db.query_one(_CART_PLACE, (offer_id, user_id)).values()
     wanted = in_cart + quantity
     if wanted > MAX_LINE_QUANTITY:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units; "
                                         f"you already have {in_cart}.")
     line = checked_line(user_id, offer_id, wanted, in_cart)
-    if not in_cart and db.query_value("SELECT count(*) FROM cart_items WHERE user_id = %s",
-                                      (user_id,)) >= MAX_CART_LINES:
+    if not in_cart and lines >= MAX_CART_LINES:
         raise CartError("cart_full", f"Your cart holds at most {MAX_CART_LINES} different offers; "
                                      "check out or remove some first.")
-    # Two tabs may add at once: the upsert adds to whatever is there, and
-    # its WHERE keeps the line within the maximum.
-    now_in_cart = db.query_value(
-        """INSERT INTO cart_items (user_id, offer_id, quantity, price_seen) VALUES (%s, %s, %s, %s)
-           ON CONFLICT (user_id, offer_id) DO UPDATE
-               SET quantity = cart_items.quantity + EXCLUDED.quantity, price_seen = EXCLUDED.price_seen
-               WHERE cart_items.quantity + EXCLUDED.quantity <= %s
-           RETURNING quantity""", (user_id, offer_id, quantity, line["unit_price"], MAX_LINE_QUANTITY))
+    if line["sale_id"] is None:
+        now_in_cart = _upsert_line(user_id, offer_id, quantity, line["unit_price"])
+    else:
+        try:
+            now_in_cart = db.run_transaction(_add_held, user_id, line, quantity)
+        except db.Refused as refused:
+            raise _hold_error(user_id, line, wanted, refused.reason, in_cart) from None
     if now_in_cart is None:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units.")
     return {"product_id": line["product_id"], "product_name": line["product_name"], "quantity": now_in_cart}
 
 
+def _set_held(user_id: int, line: dict, quantity: int) -> bool:
+    lock_buyer(user_id)
+    if db.execute("UPDATE cart_items SET quantity = %s WHERE user_id = %s AND offer_id = %s",
+                  (quantity, user_id, line["offer_id"])) != 1:
+        return False
+    _hold(user_id, line, quantity)
+    return True
+
+
 def set_quantity(user_id: int, offer_id: int, quantity: int) -> bool:
     """Change the quantity of one of the user's lines; False when the user
     has no such line. Raises CartError (the line unchanged) when checkout
-    would refuse the new quantity (see checked_line)."""
+    would refuse the new quantity (see checked_line) or, on a flash sale,
+    the units cannot be held."""
     _check_quantity(quantity)
     if not _in_cart(user_id, offer_id):
         return False
-    checked_line(user_id, offer_id, quantity)
+    line = checked_line(user_id, offer_id, quantity)
+    if line["sale_id"] is not None:
+        try:
+            return db.run_transaction(_set_held, user_id, line, quantity)
+        except db.Refused as refused:
+            raise _hold_error(user_id, line, quantity, refused.reason, 0) from None
     return db.execute("UPDATE cart_items SET quantity = %s WHERE user_id = %s AND offer_id = %s",
                       (quantity, user_id, offer_id)) == 1
 
 
+def _remove(user_id: int, offer_id: int) -> bool:
+    lock_buyer(user_id)
+    if not db.execute("DELETE FROM cart_items WHERE user_id = %s AND offer_id = %s", (user_id, offer_id)):
+        return False
+    db.query_value("SELECT release_hold(%s, %s)", (user_id, offer_id))
+    return True
+
+
 def remove_line(user_id: int, offer_id: int) -> bool:
-    """Remove one of the user's lines; False when the user has no such line."""
-    return db.execute("DELETE FROM cart_items WHERE user_id = %s AND offer_id = %s",
-                      (user_id, offer_id)) == 1
+    """Remove one of the user's lines (giving back the units held for it);
+    False when the user has no such line."""
+    return db.run_transaction(_remove, user_id, offer_id)
 
 
 def remove_offers(user_id: int, offer_ids: list[int]) -> None:

@@ -2,44 +2,72 @@
 all or nothing. The HTML checkout and the JSON API both call place_order.
 
 Order of work inside the transaction (why it cannot oversell, charge twice
-or deadlock):
-1. A per-buyer advisory lock serialises one buyer's checkouts, so a double
-   submit waits for the first and then finds its purchase by the
-   idempotency key (or an emptied cart).
-2. The lines are read and checked without locks; a checkout that would fail
-   fails here, before it queues on any busy row. The purchase row is
-   inserted and the cart emptied (rows nobody else waits for).
-3. Stock, then flash-sale units and per-customer counts, then
-   products.units_sold are changed with conditional UPDATEs, product by
-   product in (product_id, offer_id) order; the offers trigger may write the
-   product row, which this order also respects. Zero rows updated means the
-   line lost a race: the whole checkout is refused. The prices read in 2
-   are part of the condition, so the lines are bought at those prices.
-4. The buyer's balance is debited, with its ledger row. No seller is
-   credited: each seller's order holds its money (orders.held_amount and a
-   'hold' row of order_money) until it completes (models/order_state.py),
-   so checkout writes no row that every checkout of a seller would write.
-5. The orders, their money and their lines last: their foreign-key checks
-   share-lock the offer, product, sale and user rows, which this
-   transaction holds by now anyway. Earlier, they would share a hot row
-   with the updates of other checkouts (a MultiXact on every sale) and let
-   a seller's SELECT ... FOR UPDATE of an offer wedge itself between two
-   locks of a checkout.
+or deadlock, and why a flash sale's hot rows are locked only briefly):
+1. A per-buyer advisory lock (cart.lock_buyer) serialises one buyer's
+   checkouts and holds, so a double submit waits for the first and then
+   finds its purchase by the idempotency key (or an emptied cart), and the
+   buyer's per-customer counts cannot race.
+2. The lines (with the buyer's live holds), the address and the shipping
+   fees are read and checked without locks; a checkout that would fail
+   fails here, before it queues on any busy row: a sold-out sale answers
+   "sold out" from this read alone (fail fast). Ids for the purchase and
+   orders are drawn from their sequences.
+3. Everything is written by one call of the SQL function
+   place_order_write (migration 0090), one round trip:
+   a. the buyer's rows first, which nobody else waits for: the purchase,
+      the cart emptied, the balance debited with its ledger row, the orders
+      holding the money (orders.held_amount and a 'hold' row of
+      order_money; no seller balance is touched) and the notices;
+   b. then the hot rows, line by line in (product_id, offer_id) order.
+      Units the buyer holds (sale_holds: "Add to cart" of a flash sale took
+      them off the offer's stock and into the sale's count already) are
+      converted on the buyer's own hold row, and touch neither the offer
+      nor the sale: checkout of held units cannot fail for stock. Other
+      units are taken by take_units: the offer's row (stale holds of the
+      offer are given back under that lock first), then the sale's, with
+      conditional UPDATEs at the prices read. Zero rows updated means the
+      line lost a race: the whole checkout is refused. The per-customer
+      count (flash_sale_buyers, the buyer's own row) counts bought and
+      still-held units;
+   c. the order lines last: their foreign-key checks share-lock the offer,
+      product and sale rows, which this transaction holds by now when it
+      took units (a share lock taken before the update would meet the
+      updates of other checkouts and let a seller's SELECT ... FOR UPDATE
+      wedge itself between two locks of a checkout). Their trigger appends
+      to sales_pending; products.units_sold and the seller summary are
+      summed from it later (fold_pending_sales), off the hot path.
+   So a hot row is held from its UPDATE to the commit only while the rest
+   of one server-side call runs: no round trip to Python in between.
+Holds (cart.add_to_cart) lock in the same order: the offer's row, then the
+sale's, then the buyer's hold row; a hold whose time is up is given back by
+whoever next locks the offer (or the periodic job), and every read of
+"units left" counts it as free already.
 Any deadlock or serialization failure that still happens is retried by
 db.run_transaction, and answered with db.Busy (a 503) after the last try.
 """
 from decimal import Decimal
-from itertools import groupby
 
 from .. import db
 from ..ids import MAX_ID
 from ..money import format_money
-from . import address, cart, ledger, order_notices, shipping
+from . import address, cart, notification, order_notices, shipping
 
-# Namespace of the per-buyer advisory locks (two-int form, distinct from the
-# single-bigint migration lock).
-CHECKOUT_LOCK = 4
 MAX_KEY_LENGTH = 100
+
+# The statements of every checkout.
+_REPLAYED = ("""SELECT id, total, created_at FROM purchases
+                           WHERE buyer_id = %s AND idempotency_key = %s""")
+_NEW_IDS = ("""SELECT now() AS placed_at,
+                                 nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
+                                 ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
+                                       FROM generate_series(1, %s::int)) AS orders""")
+_WRITE = (
+    """SELECT * FROM place_order_write(
+           %s::bigint, %s::bigint, %s::text, %s::numeric, %s::boolean, %s::text,
+           %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::numeric[], %s::numeric[],
+           %s::bigint[], %s::int[],
+           %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[],
+           %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])""")
 
 
 class CheckoutFailed(Exception):
@@ -47,7 +75,7 @@ class CheckoutFailed(Exception):
     offer_id, product_name (None for problems of the whole order), reason
     (empty_cart, bad_item, offer_gone, own_offer, out_of_stock, sale_sold_out,
     sale_limit, price_changed, offer_changed, insufficient_balance,
-    no_address) and message."""
+    no_address, total_changed) and message."""
 
     def __init__(self, problems: list[dict]):
         super().__init__("; ".join(problem["message"] for problem in problems))
@@ -76,7 +104,8 @@ def _merged_items(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def place_order(buyer_id: int, idempotency_key: str | None,
-                items: list[tuple[int, int]] | None = None, address_id: int | None = None) -> dict:
+                items: list[tuple[int, int]] | None = None, address_id: int | None = None,
+                total_seen: Decimal | None = None) -> dict:
     """Buy `items` ((offer_id, quantity) pairs), or the buyer's cart when
     items is None (the cart then loses the lines bought), in one transaction,
     shipped to one of the buyer's addresses (their default when address_id
@@ -85,7 +114,9 @@ def place_order(buyer_id: int, idempotency_key: str | None,
     Prices come from the database: the offer's price, or the flash sale's
     during a live sale, plus each seller's shipping fee (models/shipping.py).
     The same idempotency key returns the same purchase
-    without charging again. Returns the purchase: id, total, created_at and
+    without charging again. With `total_seen` (the total the buyer was
+    shown), another total (a shipping fee or a price changed since) is
+    refused, saying so, rather than charged. Returns the purchase: id, total, created_at and
     replayed (True when the key had already bought it). Raises CheckoutFailed
     naming every line that stopped it; then nothing has changed."""
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
@@ -93,7 +124,10 @@ def place_order(buyer_id: int, idempotency_key: str | None,
                                                          f"{MAX_KEY_LENGTH} characters.")])
     if items is not None:
         items = _merged_items(items)
-    return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id)
+    try:
+        return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id, total_seen)
+    except db.Refused as refused:
+        raise CheckoutFailed([_write_problem(buyer_id, refused)]) from None
 
 
 def _ship_to(buyer_id: int, address_id: int | None) -> str:
@@ -108,28 +142,53 @@ def _ship_to(buyer_id: int, address_id: int | None) -> str:
 
 
 def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
-                 address_id: int | None) -> dict:
-    db.query_value("SELECT pg_advisory_xact_lock(%s, hashint8(%s))", (CHECKOUT_LOCK, buyer_id))
+                 address_id: int | None, total_seen: Decimal | None) -> dict:
+    cart.lock_buyer(buyer_id)
     if key is not None:
-        done = db.query_one("""SELECT id, total, created_at FROM purchases
-                               WHERE buyer_id = %s AND idempotency_key = %s""", (buyer_id, key))
+        done = db.query_one(_REPLAYED, (buyer_id, key))
         if done:
             return {**done, "replayed": True}
     lines = cart.cart_lines(buyer_id) if items is None else cart.lines_for_items(buyer_id, items)
     ship_to = _ship_to(buyer_id, address_id)
     sellers = _check_lines(buyer_id, lines)
-    purchase = db.query_one("""INSERT INTO purchases (buyer_id, total, idempotency_key) VALUES (%s, %s, %s)
-                               RETURNING id, total, created_at""",
-                            (buyer_id, sum(group["total"] for group in sellers), key))
-    if items is None:
-        cart.remove_offers(buyer_id, [line["offer_id"] for line in lines])
-    problems = _take_stock(buyer_id, lines)
-    if not problems:
-        problems = _debit_buyer(buyer_id, purchase)
-    if problems:
-        raise CheckoutFailed(problems)
-    _record_orders(buyer_id, purchase["id"], sellers, ship_to)
-    return {**purchase, "replayed": False}
+    total = sum(group["total"] for group in sellers)
+    if total_seen is not None and total != total_seen:
+        raise CheckoutFailed([_order_problem(
+            "total_changed", f"The total changed from {format_money(total_seen)} to {format_money(total)} "
+                             "since you reviewed your order (a shipping fee or a price changed). Check the "
+                             "order below and place it again.")])
+    ids = db.query_one(_NEW_IDS, (len(sellers),))
+    orders = [{"id": order_id, "purchase_id": ids["purchase"], "seller_id": group["seller_id"],
+               "buyer_id": buyer_id, "subtotal": group["subtotal"], "shipping_fee": group["shipping_fee"],
+               "ship_to": ship_to} for order_id, group in zip(ids["orders"], sellers, strict=True)]
+    ordered = sorted(lines, key=lambda line: (line["product_id"], line["offer_id"]))
+    column = lambda name: [line[name] for line in ordered]  # noqa: E731
+    try:
+        db.commit_with(_WRITE, (
+            buyer_id, ids["purchase"], key, total, items is None, ship_to,
+            column("offer_id"), column("product_id"), column("seller_id"), column("quantity"),
+            column("offer_price"), column("unit_price"), column("sale_id"), column("sale_limit"),
+            [order["id"] for order in orders], [order["seller_id"] for order in orders],
+            [order["subtotal"] for order in orders], [order["shipping_fee"] for order in orders],
+            *notification.notice_columns(order_notices.placed(orders))))
+    except db.Refused as refused:
+        refused.lines, refused.total = ordered, total
+        raise
+    return {"id": ids["purchase"], "total": total, "created_at": ids["placed_at"], "replayed": False}
+
+
+def _write_problem(buyer_id: int, refused: db.Refused) -> dict:
+    """What place_order_write refused, for people (read after the rollback)."""
+    if refused.reason == "insufficient_balance":
+        return _insufficient(refused.total,
+                             db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,)))
+    line = next(line for line in refused.lines if line["offer_id"] == refused.offer_id)
+    if refused.reason == "sale_sold_out":
+        return cart.problem_for(line, "sale_sold_out", "The flash sale is sold out.")
+    if refused.reason == "sale_limit":
+        return cart.problem_for(line, "sale_limit", f"Flash sale limit reached: at most {line['sale_limit']} "
+                                                  "per customer.")
+    return _lost_race(buyer_id, line)
 
 
 def _check_lines(buyer_id: int, lines: list[dict]) -> list[dict]:
@@ -140,12 +199,7 @@ def _check_lines(buyer_id: int, lines: list[dict]) -> list[dict]:
     problems = [problem for line in lines if (problem := cart.line_problem(line, buyer_id))]
     if problems:
         raise CheckoutFailed(problems)
-    sellers = shipping.with_fees(cart.group_by_seller(lines))
-    total = sum(group["total"] for group in sellers)
-    balance = db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,))
-    if balance < total:
-        raise CheckoutFailed([_insufficient(total, balance)])
-    return sellers
+    return shipping.with_fees(cart.group_by_seller(lines))
 
 
 def _insufficient(total: Decimal, balance: Decimal | None) -> dict:
@@ -153,81 +207,6 @@ def _insufficient(total: Decimal, balance: Decimal | None) -> dict:
     return _order_problem("insufficient_balance",
                           f"Not enough balance: the order costs {format_money(total)} and {detail}. "
                           "Top up your balance first.")
-
-
-def _record_orders(buyer_id: int, purchase_id: int, sellers: list[dict], ship_to: str) -> None:
-    """Insert one order per seller, holding what the buyer paid for it, its
-    'hold' money row, its lines at the prices read (which the conditional
-    updates of the stock checked) and the notices to buyer and sellers."""
-    orders = db.query(
-        """WITH placed AS (
-               INSERT INTO orders (purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount,
-                                   ship_to)
-               SELECT %s, seller_id, %s, subtotal, fee, subtotal + fee, %s
-               FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS s (seller_id, subtotal, fee)
-               RETURNING id, purchase_id, seller_id, buyer_id, subtotal, shipping_fee, held_amount, ship_to),
-           held AS (INSERT INTO order_money (order_id, kind, amount)
-                    SELECT id, 'hold', held_amount FROM placed)
-           SELECT * FROM placed""",
-        (purchase_id, buyer_id, ship_to, [group["seller_id"] for group in sellers],
-         [group["subtotal"] for group in sellers], [group["shipping_fee"] for group in sellers]))
-    order_of = {order["seller_id"]: order["id"] for order in orders}
-    lines = [line for group in sellers for line in group["lines"]]
-    db.execute(
-        """INSERT INTO order_lines (order_id, offer_id, product_id, quantity, unit_price, flash_sale_id)
-           SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::numeric[],
-                                %s::bigint[])""",
-        ([order_of[line["seller_id"]] for line in lines], [line["offer_id"] for line in lines],
-         [line["product_id"] for line in lines], [line["quantity"] for line in lines],
-         [line["unit_price"] for line in lines], [line["sale_id"] for line in lines]))
-    order_notices.placed(orders)
-
-
-def _take_stock(buyer_id: int, lines: list[dict]) -> list[dict]:
-    """Decrement stock (and sale units) product by product in a fixed order;
-    the problems of the lines that lost a race since they were read."""
-    problems = []
-    ordered = sorted(lines, key=lambda line: (line["product_id"], line["offer_id"]))
-    for product_id, product_lines in groupby(ordered, key=lambda line: line["product_id"]):
-        sold = 0
-        for line in product_lines:
-            problem = _take_offer(buyer_id, line)
-            if problem:
-                problems.append(problem)
-            else:
-                sold += line["quantity"]
-        if sold and not problems:
-            db.execute("UPDATE products SET units_sold = units_sold + %s WHERE id = %s", (sold, product_id))
-    return problems
-
-
-def _take_offer(buyer_id: int, line: dict) -> dict | None:
-    quantity = line["quantity"]
-    taken = db.execute(
-        """UPDATE offers SET quantity = quantity - %s
-           WHERE id = %s AND active AND seller_id <> %s AND quantity >= %s AND price = %s""",
-        (quantity, line["offer_id"], buyer_id, quantity, line["offer_price"]))
-    if not taken:
-        return _lost_race(buyer_id, line)
-    if line["sale_id"] is None:
-        return None
-    sale_units = db.execute(
-        """UPDATE flash_sales SET units_sold = units_sold + %s
-           WHERE id = %s AND starts_at <= now() AND ends_at > now() AND units_sold + %s <= units_total""",
-        (quantity, line["sale_id"], quantity))
-    if not sale_units:
-        return cart.problem_for(line, "sale_sold_out", "The flash sale is sold out.")
-    # The advisory lock already queues this buyer's checkouts; the WHERE
-    # still refuses to count past the limit, whoever else writes here.
-    counted = db.query_value(
-        """INSERT INTO flash_sale_buyers (sale_id, buyer_id, units) VALUES (%s, %s, %s)
-           ON CONFLICT (sale_id, buyer_id) DO UPDATE SET units = flash_sale_buyers.units + EXCLUDED.units
-               WHERE flash_sale_buyers.units + EXCLUDED.units <= %s
-           RETURNING units""", (line["sale_id"], buyer_id, quantity, line["sale_limit"]))
-    if counted is None:
-        return cart.problem_for(line, "sale_limit", f"Flash sale limit reached: at most {line['sale_limit']} "
-                                                 "per customer.")
-    return None
 
 
 def _lost_race(buyer_id: int, line: dict) -> dict:
@@ -243,13 +222,3 @@ def _lost_race(buyer_id: int, line: dict) -> dict:
                                 "Review your order and place it again.")
     return cart.problem_for(line, "offer_changed", "The seller changed this offer while you were checking "
                                                    "out. Review your order and place it again.")
-
-
-def _debit_buyer(buyer_id: int, purchase: dict) -> list[dict]:
-    """Take the purchase's total (goods and shipping) from the buyer."""
-    try:
-        ledger.post_entry(buyer_id, "purchase", -purchase["total"], purchase["id"])
-    except ledger.InsufficientFunds:
-        balance = db.query_value("SELECT balance FROM users WHERE id = %s", (buyer_id,))
-        return [_insufficient(purchase["total"], balance)]
-    return []

@@ -18,7 +18,6 @@ buyers, products, product by product in (product_id, offer_id) order, then
 balances in user id order, then the order lines (whose trigger updates the
 seller's sales summary, as checkout's inserts do)."""
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import groupby
 
 from .. import db
 from . import ledger
@@ -120,20 +119,15 @@ def order_lines(order_id: int) -> list[dict]:
 def put_back(buyer_id: int, takes: list[tuple[dict, int]], column: str) -> Decimal:
     """Undo the sale of `takes` ((line, units) pairs): stock back on the
     offer, units back to the flash sale and off the buyer's count there,
-    off the product's units_sold, and counted in the lines' `column`
-    (cancelled_quantity or returned_quantity). Returns their value at the
-    prices paid."""
+    and counted in the lines' `column` (cancelled_quantity or
+    returned_quantity), whose trigger takes them off the product's
+    units_sold and the seller's summary (through sales_pending). Returns
+    their value at the prices paid."""
     assert column in ("cancelled_quantity", "returned_quantity")
-    ordered = sorted(takes, key=lambda take: (take[0]["product_id"], take[0]["offer_id"]))
-    for product_id, product_takes in groupby(ordered, key=lambda take: take[0]["product_id"]):
-        units = 0
-        for line, quantity in product_takes:
-            units += quantity
-            db.execute("UPDATE offers SET quantity = quantity + %s WHERE id = %s",
-                       (quantity, line["offer_id"]))
-            if line["flash_sale_id"] is not None:
-                _put_back_sale_units(line["flash_sale_id"], buyer_id, quantity)
-        db.execute("UPDATE products SET units_sold = units_sold - %s WHERE id = %s", (units, product_id))
+    for line, quantity in sorted(takes, key=lambda take: (take[0]["product_id"], take[0]["offer_id"])):
+        db.execute("UPDATE offers SET quantity = quantity + %s WHERE id = %s", (quantity, line["offer_id"]))
+        if line["flash_sale_id"] is not None:
+            _put_back_sale_units(line["flash_sale_id"], buyer_id, quantity)
     by_line = sorted((line["id"], quantity) for line, quantity in takes)
     db.execute(
         f"""UPDATE order_lines l SET {column} = l.{column} + t.quantity

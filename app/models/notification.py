@@ -73,21 +73,18 @@ def notify(user_id: int, kind: str, subject: str, body: str, link: str | None = 
         (user_id, kind, _clean(subject, SUBJECT_MAX) or KINDS[kind], _clean(body, BODY_MAX), link))
 
 
-def notify_many(notices: list[tuple[int, str, str, str, str | None]]) -> None:
-    """notify() for several (user_id, kind, subject, body, link) at once, in
-    one INSERT (checkout tells every seller of a purchase and its buyer)."""
+def notice_columns(notices: list[tuple[int, str, str, str, str | None]]) -> tuple[list, ...]:
+    """(user_id, kind, subject, body, link) tuples checked and cleaned as
+    notify() does, as five column arrays for one INSERT ... unnest (checkout
+    passes them to its SQL function, place_order_write)."""
     for _, kind, _, _, link in notices:
         if kind not in KINDS:
             raise ValueError(f"unknown notification kind {kind!r}")
         if link is not None and not is_local_link(link):
             raise ValueError(f"a notification links to a path inside the site, not {link!r}")
-    db.execute(
-        """INSERT INTO notifications (user_id, kind, subject, body, link)
-           SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])""",
-        ([n[0] for n in notices], [n[1] for n in notices],
-         [_clean(n[2], SUBJECT_MAX) or KINDS[n[1]] for n in notices],
-         [_clean(n[3], BODY_MAX) for n in notices],
-         [n[4] for n in notices]))
+    return ([n[0] for n in notices], [n[1] for n in notices],
+            [_clean(n[2], SUBJECT_MAX) or KINDS[n[1]] for n in notices],
+            [_clean(n[3], BODY_MAX) for n in notices], [n[4] for n in notices])
 
 
 def inbox(user_id: int, page: int, per_page: int) -> list[dict]:

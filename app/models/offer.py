@@ -27,7 +27,7 @@ def offers_for_product(product_id: int, page: int, per_page: int) -> list[dict]:
     it ends, as checkout does). Returns up to per_page + 1 rows."""
     return db.query(
         f"""SELECT o.id, o.seller_id, o.price, o.quantity,
-                   s.sale_price, s.ends_at AS sale_ends_at, s.units_total - s.units_sold AS sale_units_left,
+                   s.sale_price, s.ends_at AS sale_ends_at, sale_units_left(s) AS sale_units_left,
                    u.first_name AS seller_first_name, u.last_name AS seller_last_name,
                    u.seller_rating_count, {_SELLER_RATING} AS seller_rating
             FROM offers o JOIN users u ON u.id = o.seller_id

@@ -32,8 +32,10 @@ def tell(order: dict, event: str, buyer_body: str, seller_body: str) -> None:
                         f"/sell/orders/{order['id']}")
 
 
-def placed(orders: list[dict]) -> None:
-    """Tell the buyer and each seller of a new purchase, in one INSERT."""
+def placed(orders: list[dict]) -> list[tuple]:
+    """The notices of a new purchase for the buyer and each seller, as
+    (user_id, kind, subject, body, link) tuples: checkout writes them in
+    its one SQL call (see notification.notice_columns)."""
     kind, buyer_subject, seller_subject = _EVENTS["placed"]
     notices = []
     for order in orders:
@@ -44,7 +46,7 @@ def placed(orders: list[dict]) -> None:
         notices.append((order["seller_id"], kind, seller_subject.format(id=order["id"]),
                         f"{money(total)} is held for you until it is delivered. Ship to:\n{order['ship_to']}",
                         f"/sell/orders/{order['id']}"))
-    notification.notify_many(notices)
+    return notices
 
 
 def money(amount: Decimal) -> str:

@@ -33,7 +33,7 @@ def dashboard() -> dict:
 
 def live_sale_units(limit: int = 200) -> list[dict]:
     """Each live flash sale's id and units left (index flash_sales_ends)."""
-    return db.query("""SELECT id, units_total - units_sold AS units_left FROM flash_sales
+    return db.query("""SELECT id, sale_units_left(s) AS units_left FROM flash_sales s
                        WHERE ends_at > now() AND starts_at <= now() ORDER BY id LIMIT %s""", (limit,))
 
 

@@ -43,7 +43,7 @@ CHEAPEST_OFFER = """LATERAL (
     FROM offers o
     LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
     WHERE o.product_id = {product} AND o.active AND o.quantity > 0
-      AND o.seller_id IS DISTINCT FROM %(viewer)s AND (s.id IS NULL OR s.units_sold < s.units_total)
+      AND o.seller_id IS DISTINCT FROM %(viewer)s AND (s.id IS NULL OR sale_units_left(s) > 0)
     ORDER BY least(o.price, s.sale_price), o.id LIMIT 1)"""
 
 # One list row: the product, its category, its cheapest buyable offer and

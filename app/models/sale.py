@@ -142,7 +142,8 @@ def sale_of_seller(seller_id: int, sale_id: int) -> dict | None:
     columns, its offer's product_id, product_name, price (regular) and
     quantity (stock), and status: upcoming, live or ended."""
     return db.query_one(
-        """SELECT s.id, s.offer_id, s.sale_price, s.starts_at, s.ends_at, s.units_total, s.units_sold,
+        """SELECT s.id, s.offer_id, s.sale_price, s.starts_at, s.ends_at, s.units_total,
+                  sale_units_bought(s) AS units_sold, sale_units_held(s) AS units_held,
                   s.per_customer_limit, o.product_id, p.name AS product_name, o.price, o.quantity,
                   CASE WHEN s.ends_at <= now() THEN 'ended' WHEN s.starts_at > now() THEN 'upcoming'
                        ELSE 'live' END AS status
@@ -250,10 +251,11 @@ def sales_for_seller(seller_id: int, page: int, per_page: int) -> list[dict]:
     sold out, ended)."""
     return db.query(
         """SELECT s.id, s.offer_id, o.product_id, p.name AS product_name, o.price, s.sale_price,
-                  s.starts_at, s.ends_at, s.units_total, s.units_sold, s.per_customer_limit,
+                  s.starts_at, s.ends_at, s.units_total, sale_units_bought(s) AS units_sold,
+                  sale_units_held(s) AS units_held, s.per_customer_limit,
                   CASE WHEN s.ends_at <= now() THEN 'ended'
                        WHEN s.starts_at > now() THEN 'upcoming'
-                       WHEN s.units_sold >= s.units_total THEN 'sold out'
+                       WHEN sale_units_left(s) <= 0 THEN 'sold out'
                        ELSE 'live' END AS status
            FROM flash_sales s JOIN offers o ON o.id = s.offer_id JOIN products p ON p.id = o.product_id
            WHERE o.seller_id = %s
@@ -270,14 +272,14 @@ def home_sales(limit: int = 6) -> dict:
     home page caches it); units_bought() adds a shopper's own."""
     columns = """s.id, s.offer_id, o.product_id, o.seller_id, p.name AS product_name,
                  u.first_name || ' ' || u.last_name AS seller_name, o.price, s.sale_price,
-                 least(s.units_total - s.units_sold, o.quantity) AS units_left, s.per_customer_limit,
+                 least(sale_units_left(s), o.quantity) AS units_left, s.per_customer_limit,
                  s.starts_at, s.ends_at
                  FROM flash_sales s JOIN offers o ON o.id = s.offer_id
                  JOIN products p ON p.id = o.product_id JOIN users u ON u.id = o.seller_id"""
     params = {"limit": limit}
     live = db.query(
         f"""SELECT {columns}
-            WHERE s.ends_at > now() AND s.starts_at <= now() AND s.units_sold < s.units_total
+            WHERE s.ends_at > now() AND s.starts_at <= now() AND sale_units_left(s) > 0
               AND o.active AND o.quantity > 0
             ORDER BY s.ends_at, s.id LIMIT %(limit)s""", params)
     upcoming = db.query(
@@ -294,3 +296,13 @@ def units_bought(buyer_id: int, sale_ids: list[int]) -> dict[int, int]:
     rows = db.query("""SELECT sale_id, units FROM flash_sale_buyers
                        WHERE buyer_id = %s AND sale_id = ANY(%s)""", (buyer_id, sale_ids))
     return {row["sale_id"]: row["units"] for row in rows}
+
+
+def give_back_stale_holds(max_offers: int = 500) -> int:
+    """Give back the units of holds whose time is up (migration 0090,
+    reclaim_holds), offer by offer, each in its own short transaction so no
+    offer's row stays locked while others are done. Returns the units."""
+    rows = db.query("""SELECT DISTINCT offer_id FROM sale_holds WHERE expires_at <= now()
+                       ORDER BY offer_id LIMIT %s""", (max_offers,))
+    return sum(db.run_transaction(db.query_value, "SELECT reclaim_holds(%s)", (row["offer_id"],))
+               for row in rows)

@@ -36,6 +36,7 @@ def _review_page(problems: list | None = None, status: int = 200, sent: Checkout
     # A fresh key for every showing of the page; a failed attempt bought nothing.
     form = CheckoutForm(formdata=None, data={
         "idempotency_key": secrets.token_urlsafe(18), "address_id": str(chosen) if chosen else None,
+        "total_seen": f"{summary['total']:.2f}",
         "recipient": sent.recipient.data if sent else current_user.full_name,
         "address": sent.address.data if sent else ""})
     if sent:
@@ -79,7 +80,8 @@ def place_order():
                        "message": "Add the address to ship to."}
             return _review_page([problem], 400, form)
     try:
-        purchase = checkout.place_order(current_user.id, form.idempotency_key.data, address_id=address_id)
+        purchase = checkout.place_order(current_user.id, form.idempotency_key.data, address_id=address_id,
+                                        total_seen=form.total_shown)
     except checkout.CheckoutFailed as exc:
         count_checkout(exc.problems)
         return _review_page(exc.problems, 409, form)

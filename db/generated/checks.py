@@ -57,17 +57,30 @@ INVARIANTS = [
                    FROM seller_reviews GROUP BY seller_id) r ON r.seller_id = u.id
         WHERE u.seller_rating_count <> coalesce(r.n, 0) OR u.seller_rating_sum <> coalesce(r.total, 0)
            {{seller_hist}}"""),
-    ("units sold", "products.units_sold is the sum of its order lines' units still sold", """
+    ("units sold", "products.units_sold plus its sales not yet folded (sales_pending) is the sum of its "
+     "order lines' units still sold", """
         SELECT 'product ' || p.id FROM products p
         LEFT JOIN (SELECT product_id, sum(quantity - cancelled_quantity - returned_quantity) AS units
                    FROM order_lines GROUP BY product_id) l
                ON l.product_id = p.id
-        WHERE p.units_sold <> coalesce(l.units, 0)"""),
-    ("flash sale units", "flash_sales.units_sold is the sum of its buyers' units", """
+        LEFT JOIN (SELECT product_id, sum(units) AS units FROM sales_pending GROUP BY product_id) q
+               ON q.product_id = p.id
+        WHERE p.units_sold + coalesce(q.units, 0) <> coalesce(l.units, 0)"""),
+    ("flash sale units", "flash_sales.units_sold (units taken) is the sum of its buyers' units and of the "
+                         "units held in carts", """
         SELECT 'flash sale ' || s.id FROM flash_sales s
         LEFT JOIN (SELECT sale_id, sum(units) AS units FROM flash_sale_buyers GROUP BY sale_id) b
                ON b.sale_id = s.id
-        WHERE s.units_sold <> coalesce(b.units, 0)"""),
+        LEFT JOIN (SELECT sale_id, sum(units) AS units FROM sale_holds GROUP BY sale_id) h
+               ON h.sale_id = s.id
+        WHERE s.units_sold <> coalesce(b.units, 0) + coalesce(h.units, 0)"""),
+    ("sale holds", "a hold is on its sale's offer, ends by the sale's end, and with what its buyer "
+                   "bought stays within the per-customer limit", """
+        SELECT 'hold of buyer ' || h.buyer_id || ' on offer ' || h.offer_id FROM sale_holds h
+        JOIN flash_sales s ON s.id = h.sale_id
+        LEFT JOIN flash_sale_buyers b ON b.sale_id = h.sale_id AND b.buyer_id = h.buyer_id
+        WHERE h.offer_id <> s.offer_id OR h.expires_at > s.ends_at
+           OR h.units + coalesce(b.units, 0) > s.per_customer_limit"""),
     ("flash sale buyers", "each buyer's units match their sale lines and the per-customer limit", """
         SELECT 'flash sale ' || coalesce(b.sale_id, l.sale_id)
                || ' buyer ' || coalesce(b.buyer_id, l.buyer_id)
@@ -172,11 +185,18 @@ INVARIANTS = [
 # Invariants of tables that later migrations added: checked where they exist.
 OPTIONAL_INVARIANTS = {
     "seller_product_sales": (
-        "seller sales summary", "seller_product_sales has each seller's units, revenue, category per product",
+        "seller sales summary", "seller_product_sales (plus sales_pending, not folded yet) has each "
+        "seller's units, revenue, category per product",
         """
         SELECT 'seller ' || coalesce(s.seller_id, l.seller_id)
                || ' product ' || coalesce(s.product_id, l.product_id)
-        FROM seller_product_sales s
+        FROM (SELECT coalesce(t.seller_id, q.seller_id) AS seller_id, coalesce(t.product_id, q.product_id)
+                         AS product_id, t.category_id, coalesce(t.units, 0) + coalesce(q.units, 0) AS units,
+                     coalesce(t.revenue, 0) + coalesce(q.revenue, 0) AS revenue
+              FROM seller_product_sales t
+              FULL JOIN (SELECT seller_id, product_id, sum(units) AS units, sum(revenue) AS revenue
+                         FROM sales_pending GROUP BY 1, 2) q
+                     ON q.seller_id = t.seller_id AND q.product_id = t.product_id) s
         FULL JOIN (SELECT f.seller_id, ol.product_id, p.category_id,
                           sum(ol.quantity - ol.cancelled_quantity - ol.returned_quantity) AS units,
                           sum((ol.quantity - ol.cancelled_quantity - ol.returned_quantity) * ol.unit_price)
@@ -185,7 +205,7 @@ OPTIONAL_INVARIANTS = {
                    JOIN products p ON p.id = ol.product_id
                    GROUP BY 1, 2, 3) l ON l.seller_id = s.seller_id AND l.product_id = s.product_id
         WHERE (s.units IS DISTINCT FROM l.units OR s.revenue IS DISTINCT FROM l.revenue
-               OR s.category_id IS DISTINCT FROM l.category_id)
+               OR (s.category_id IS DISTINCT FROM l.category_id AND s.category_id IS NOT NULL))
           AND NOT (l.units IS NULL AND s.units = 0 AND s.revenue = 0)"""),
 }
 

@@ -10,7 +10,7 @@ def make_purchase(app, buyer, lines, created_at=None) -> int:
     """Record that `buyer` bought `lines` — [(offer, quantity)] with offers as
     returned by the make_offer fixture — as one purchase with one delivered
     order per seller, at the offers' prices, and count the units in
-    products.units_sold.
+    products.units_sold (folding sales_pending).
     `created_at` backdates it. Returns the purchase id."""
     by_seller = defaultdict(list)
     for offer, quantity in lines:
@@ -34,6 +34,6 @@ def make_purchase(app, buyer, lines, created_at=None) -> int:
                     """INSERT INTO order_lines (order_id, offer_id, product_id, quantity, unit_price)
                        VALUES (%s, %s, %s, %s, %s)""",
                     (order_id, offer["offer_id"], offer["product_id"], quantity, offer["price"]))
-                db.execute("UPDATE products SET units_sold = units_sold + %s WHERE id = %s",
-                           (quantity, offer["product_id"]))
+        # The lines' trigger left their units in sales_pending; count them now.
+        db.query_value("SELECT fold_pending_sales()")
     return purchase_id
