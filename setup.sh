@@ -101,12 +101,19 @@ echo "==> Database"
 # 5. Serve or test.
 if [[ "$command" == "test" ]]; then
   echo "==> Tests"
+  # Each checkout keeps pytest's temporary folders to itself: suites run side
+  # by side would otherwise prune each other's (pytest keeps the last three).
+  export PYTEST_DEBUG_TEMPROOT="$PWD/instance/tmp"
+  mkdir -p "$PYTEST_DEBUG_TEMPROOT"
   .venv/bin/python -m pytest "${test_args[@]}"
   # The same suite through PgBouncer in transaction pooling mode (the app
   # keeps no session state; see app/pgbouncer.py). The browser tests are
   # left out of this pass: they add minutes and test no SQL of their own.
+  # It runs in CI only, so that a change is tested once while it is made.
   if [[ "${SOUK_TEST_PGBOUNCER:-}" == "0" ]]; then
     echo "==> The pass through PgBouncer is off (SOUK_TEST_PGBOUNCER=0)"
+  elif [[ "${CI:-}" != "true" ]]; then
+    echo "==> The pass through PgBouncer runs in CI (CI=true ./setup.sh test runs it here)"
   elif [[ -x "$pgbouncer_bin" ]]; then
     echo "==> Tests again, through PgBouncer (transaction pooling; browser tests skipped)"
     SOUK_TEST_PGBOUNCER=1 exec .venv/bin/python -m pytest -m "not browser" "${test_args[@]}"

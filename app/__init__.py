@@ -93,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     from .views.ops import users as ops_users
     from .views.sell import analytics as sell_analytics
     from .views.sell import inventory as sell_inventory
+    from .views.sell import inventory_bulk as sell_inventory_bulk
+    from .views.sell import inventory_file as sell_inventory_file
     from .views.sell import orders as sell_orders
     from .views.sell import reviews as sell_reviews
     from .views.sell import sales as sell_sales
@@ -116,6 +118,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_analytics.bp)   # /account/analytics
     app.register_blueprint(account_reviews.bp)     # /account/reviews
     app.register_blueprint(sell_inventory.bp)      # /sell/inventory
+    app.register_blueprint(sell_inventory_file.bp)  # /sell/inventory/file (CSV export and import)
+    app.register_blueprint(sell_inventory_bulk.bp)  # /sell/inventory/bulk (bulk changes)
     app.register_blueprint(sell_orders.bp)         # /sell/orders
     app.register_blueprint(sell_sales.bp)          # /sell/sales
     app.register_blueprint(sell_shipping.bp)       # /sell/shipping

@@ -478,6 +478,9 @@ class Replica:
         self.standby = False
         self.down_until = 0.0
 
+    def mark_down(self) -> None:
+        self.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+
     def refresh(self, conn) -> None:
         with conn.cursor() as cur:
             # Lag: 0 when all that arrived is replayed (an idle primary sends
@@ -559,14 +562,14 @@ def _choose_replica():
             conn = replica.pool.getconn()
         except Busy as exc:
             if isinstance(exc, Unavailable):
-                replica.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+                replica.mark_down()
             reasons.append("down" if isinstance(exc, Unavailable) else "busy")
             continue
         try:
             reason = replica.refusal(conn, need, max_lag)
         except CONNECTION_ERRORS:
             replica.pool.putconn(conn)
-            replica.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+            replica.mark_down()
             reasons.append("down")
             continue
         if reason is None:
@@ -599,7 +602,7 @@ def _leave_replica(exc) -> None:
     primary, and a replica that is gone is left alone for a while."""
     replica = g.get("db_replica")
     if replica is not None and isinstance(exc, CONNECTION_ERRORS):
-        replica.down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        replica.mark_down()
     metrics.DB_READ_ROUTES.labels("primary", "failed").inc()
     _release_replica()
     g.db_replica = None

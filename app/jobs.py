@@ -158,6 +158,33 @@ def give_back_stale_holds(timestamp: int) -> int:
     return sale.give_back_stale_holds()
 
 
+@task(retry=3)
+def check_inventory_upload(upload_id: int) -> None:
+    """Check a large inventory file into its preview (a retry starts over)."""
+    from .models import inventory_file
+
+    inventory_file.check_upload(upload_id)
+
+
+@task(retry=3)
+def apply_inventory_upload(upload_id: int) -> None:
+    """Apply a confirmed inventory file in one transaction (a second run
+    changes nothing)."""
+    from .models import inventory_file
+
+    inventory_file.apply_upload(upload_id)
+
+
+@periodic("* * * * *")
+def send_low_stock_alerts(timestamp: int) -> int:
+    """Tell sellers, once, about offers whose stock fell to their low-stock
+    threshold; sales never wait for it (nothing runs on the checkout path).
+    Returns how many offers were reported."""
+    from .models import inventory_file
+
+    return inventory_file.send_low_stock_alerts()
+
+
 # Housekeeping of the queue itself: procrastinate's own job manager, so these
 # two are async tasks without an app context.
 STALLED_WORKER_SECONDS = 60

@@ -10,7 +10,8 @@ and the median as a ratio to the limit: the median of the shop's home page
 for the same operator, measured in the same run (a console page should cost
 no more than a page every shopper loads). The pages are chosen from the
 data: the busiest category, the product with the most sellers, the busiest
-seller's email for the orders search.
+seller's email for the orders search, the newest order for its page (where
+disputes are settled).
 """
 import argparse
 import statistics
@@ -52,8 +53,8 @@ def prepare(dsn: str) -> list[str]:
         conn.close()
     return ["/ops/", "/ops/users/", "/ops/users/?q=a", f"/ops/users/{alice}", "/ops/products/",
             f"/ops/products/{crowded}", "/ops/categories/", f"/ops/categories/{category}",
-            f"/ops/orders/?q={order}", f"/ops/orders/?q={seller}", "/ops/sales/", "/ops/audit/",
-            "/ops/audit/?action=suspend_user", "/ops/charts/", "/metrics"]
+            f"/ops/orders/?q={order}", f"/ops/orders/{order}", f"/ops/orders/?q={seller}", "/ops/sales/",
+            "/ops/audit/", "/ops/audit/?action=suspend_user", "/ops/charts/", "/metrics"]
 
 
 def measure(client, path: str, requests: int) -> tuple[float, float, int]:

@@ -182,6 +182,15 @@ def user_client(app, make_user):
     return make
 
 
+@pytest.fixture
+def operator_client(app, user_client):
+    """A client logged in as an operator of the console: returns (client, user)."""
+    client, user = user_client(email="ops@example.com")
+    with app.app_context():
+        db.execute("UPDATE users SET is_operator = true WHERE id = %s", (user.id,))
+    return client, user
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app served over real HTTP on a free loopback port (threaded)."""

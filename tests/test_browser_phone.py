@@ -22,7 +22,7 @@ PAGES = [
     "/account/", "/account/edit", "/account/password", "/account/analytics", "/account/reviews",
     "/reviews/product/{sale_product}/new", "/reviews/seller/{seller}/new",
     "/sell/inventory", "/sell/inventory/new", "/sell/inventory/new/{sale_product}",
-    "/sell/inventory/{offer}/edit", "/sell/inventory/{offer}/stop",
+    "/sell/inventory/{offer}/edit", "/sell/inventory/{offer}/stop", "/sell/inventory/file",
     "/purchases/orders/{bought_order}/return", "/account/addresses", "/account/addresses/{address}/edit",
     "/sell/orders", "/sell/orders?status=delivered", "/sell/orders/{sold_order}", "/sell/shipping",
     "/sell/sales/", "/sell/sales/new",

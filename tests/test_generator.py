@@ -122,6 +122,15 @@ def test_generated_shop_holds_every_invariant(database, monkeypatch, capsys):
         SELECT sum(held_amount), count(*) FILTER (WHERE released_at IS NOT NULL),
                (SELECT sum(returned_quantity) FROM order_lines) FROM orders""")
     assert held > 0 and released > 0 and returned > 0
+    # Shipping fees (some sellers charge one, some free from a subtotal) and
+    # the platform's commission on delivery, part of it given back on returns.
+    [(charged, free, commissions, given_back)] = query(database, """
+        SELECT (SELECT count(*) FROM orders WHERE shipping_fee > 0),
+               (SELECT count(*) FROM orders o JOIN seller_shipping s ON s.seller_id = o.seller_id
+                WHERE o.shipping_fee = 0 AND o.subtotal >= s.free_from),
+               (SELECT count(*) FROM platform_ledger WHERE kind = 'commission'),
+               (SELECT count(*) FROM platform_ledger WHERE kind = 'commission_refund')""")
+    assert charged > 0 and free > 0 and commissions == order_states["delivered"] and given_back > 0
     assert query(database, "SELECT count(DISTINCT password_hash) FROM users") == [(1,)]
 
 

@@ -15,17 +15,6 @@ from tests.support.purchases import make_purchase
 REASON = "Counterfeit goods reported by three buyers"
 
 
-@pytest.fixture
-def operator_client(app, make_user):
-    """A client logged in as an operator: returns (client, user)."""
-    user = make_user(email="ops@example.com")
-    with app.app_context():
-        db.execute("UPDATE users SET is_operator = true WHERE id = %s", (user.id,))
-    client = app.test_client()
-    log_in(client, user)
-    return client, user
-
-
 def console_urls(app) -> list[tuple[str, str]]:
     """(method, url) of every rule of every console blueprint, with ids filled in."""
     found = []
@@ -184,6 +173,11 @@ def test_hiding_one_offer_keeps_the_sellers_wish_for_when_it_is_restored(app, op
     assert client.post(f"{url}/restore", data={"reason": "Fixed"}).status_code == 302
     restored = value(app, "SELECT min_price FROM products WHERE id = %s", (offer["product_id"],))
     assert restored == offer["price"]
+    audit = rows(app, "SELECT action, subject_kind, subject_id, reason FROM audit_log ORDER BY id")
+    assert audit == [{"action": "hide_offer", "subject_kind": "offer", "subject_id": offer["offer_id"],
+                      "reason": REASON},
+                     {"action": "restore_offer", "subject_kind": "offer", "subject_id": offer["offer_id"],
+                      "reason": "Fixed"}]
 
 
 def test_hiding_a_review_takes_it_out_of_the_rating_and_shows_the_author_why(
@@ -287,6 +281,49 @@ def test_bad_reasons_on_every_action_form_get_a_message_and_change_nothing(app, 
         # Empty, too long, or text the database cannot store (NUL).
         assert any(message in page for message in ("Say why", "Between 3", "not allowed")), url
     assert value(app, "SELECT count(*) FROM audit_log") == 0
+
+
+@pytest.mark.parametrize("reason", BAD_REASONS)
+def test_bad_reasons_on_the_other_action_forms_get_a_message_and_change_nothing(
+        app, operator_client, user_client, make_user, make_offer, reason):
+    """Restoring, reinstating, revoking, reviews, flash sales, categories
+    and refunds: each form with a reason refuses a bad one."""
+    client, _ = operator_client
+    author_client, author = user_client()
+    offer = make_offer(category="Lamps")
+    make_purchase(app, author, [(offer, 1)])
+    author_client.post(f"/reviews/product/{offer['product_id']}/new",
+                       data={"review-rating": "4", "review-body": "Fine lamp"})
+    with app.app_context():
+        db.execute("UPDATE users SET suspended_at = now(), suspension_reason = 'x', is_operator = true "
+                   "WHERE id = %s", (author.id,))
+        db.execute("UPDATE products SET hidden_reason = 'x' WHERE id = %s", (offer["product_id"],))
+        db.execute("UPDATE offers SET hidden_reason = 'x' WHERE id = %s", (offer["offer_id"],))
+        sale = db.query_value(
+            """INSERT INTO flash_sales
+                   (offer_id, sale_price, starts_at, ends_at, units_total, per_customer_limit)
+               VALUES (%s, 5, now(), now() + interval '1 hour', 2, 1) RETURNING id""", (offer["offer_id"],))
+    review = value(app, "SELECT id FROM product_reviews")
+    lamps = value(app, "SELECT id FROM categories WHERE slug = 'lamps'")
+    other = make_offer(category="Bulbs")
+    bulbs = value(app, "SELECT category_id FROM products WHERE id = %s", (other["product_id"],))
+    order, line = value(app, "SELECT (order_id, id)::text FROM order_lines").strip("()").split(",")
+    product = f"/ops/products/{offer['product_id']}"
+    forms = {f"/ops/users/{author.id}/reinstate": {}, f"/ops/users/{author.id}/revoke-operator": {},
+             f"{product}/restore": {}, f"{product}/offers/{offer['offer_id']}/restore": {},
+             f"/ops/reviews/product/{review}/hide": {}, f"/ops/sales/{sale}/end": {},
+             f"/ops/categories/{lamps}/rename": {"name": "Lights", "slug": ""},
+             f"/ops/categories/{lamps}/merge": {"into": str(bulbs)},
+             f"/ops/orders/{order}/refund": {"key": "abc123", f"line-{line}": "1"},
+             f"/ops/orders/{order}/refund-all": {"key": "abc123"}}
+    for url, data in forms.items():
+        response = client.post(url, data={**data, "reason": reason})
+        assert response.status_code == 400, url
+        page = response.get_data(as_text=True)
+        assert any(message in page for message in ("Say why", "Between 3", "not allowed")), url
+    assert value(app, "SELECT count(*) FROM audit_log") == 0
+    assert value(app, "SELECT count(*) FROM categories") == 2
+    assert value(app, "SELECT ends_at > now() FROM flash_sales") is True
 
 
 def test_unknown_and_huge_ids_are_not_found(app, operator_client):

@@ -119,3 +119,53 @@ def test_auto_release_racing_cancel_and_confirm(app, database, live_server, make
         assert value(app, "SELECT count(*) FROM ledger_entries WHERE order_id = %s AND kind = 'sale'",
                      (order,)) == 1
     assert_invariants(database, {offer["offer_id"]: 50})
+
+
+def operator(app, make_user, live_server, tabs=1):
+    user = make_user()
+    with app.app_context():
+        db.execute("UPDATE users SET is_operator = true WHERE id = %s", (user.id,))
+    return [Shopper(app, user, live_server) for _ in range(tabs)]
+
+
+def test_an_operator_refund_racing_ship_and_cancel(app, database, live_server, make_user, make_offer):
+    buyer, seller = make_user(balance="500"), make_user()
+    lamp, rug = make_offer(seller=seller, quantity=50), make_offer(seller=seller, quantity=50)
+    shopper, vendor = Shopper(app, buyer, live_server), Shopper(app, seller, live_server)
+    [desk] = operator(app, make_user, live_server)
+    for round_number in range(ROUNDS):
+        order = placed_order(app, buyer, seller, lamp, rug)
+        line = value(app, "SELECT min(id) FROM order_lines WHERE order_id = %s", (order,))
+        refund = {"key": f"{round_number:x}0aaa1", f"line-{line}": "1", "reason": "Settled in a race"}
+        ship = {"carrier": "", "tracking": ""}
+        results = run_all([partial(desk.post, f"/ops/orders/{order}/refund", refund),
+                           partial(vendor.post, f"/sell/orders/{order}/ship", ship),
+                           partial(shopper.post, f"/purchases/orders/{order}/cancel", {})], 3)
+        (refunded, _, _), (shipped, _, _), (cancelled, _, _) = results
+        assert {refunded, shipped, cancelled} <= {302, 409}, results
+        assert sorted([shipped, cancelled]) == [302, 409] or (refunded == 302 and cancelled == 302), results
+        state, paid_back = value(app, "SELECT (state, refunded_amount = subtotal + shipping_fee)::text "
+                                      "FROM orders WHERE id = %s", (order,)).strip("()").split(",")
+        assert state == ("shipped" if shipped == 302 else "cancelled"), results
+        assert (paid_back == "t") == (state == "cancelled")
+        assert value(app, "SELECT count(*) FROM audit_log WHERE subject_id = %s AND subject_kind = 'order'",
+                     (order,)) == (refunded == 302)
+    assert_invariants(database, {lamp["offer_id"]: 50, rug["offer_id"]: 50})
+
+
+def test_a_refund_form_sent_from_three_tabs_at_once_refunds_once(app, database, live_server, make_user,
+                                                                 make_offer):
+    buyer, seller = make_user(balance="500"), make_user()
+    offer = make_offer(seller=seller, quantity=50)
+    tabs = operator(app, make_user, live_server, tabs=3)
+    for round_number in range(ROUNDS):
+        order = placed_order(app, buyer, seller, offer)
+        with app.app_context():
+            order_state.ship(seller.id, order)
+        form = {"key": f"{round_number:x}0bbb2", "shipping": "y", "reason": "Lost in the post"}
+        results = run_all([partial(tab.post, f"/ops/orders/{order}/refund-all", form) for tab in tabs], 3)
+        assert [status for status, _, _ in results] == [302] * 3, results
+        assert refunds(app, order) == 1
+        assert value(app, "SELECT count(*) FROM audit_log WHERE subject_id = %s AND subject_kind = 'order'",
+                     (order,)) == 1
+    assert_invariants(database, {offer["offer_id"]: 50})

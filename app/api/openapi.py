@@ -180,7 +180,7 @@ SCHEMAS.update({
         "ship_to": {"type": "string", "description": "The address copied at checkout."},
         "carrier": {"type": ["string", "null"]}, "tracking_number": {"type": ["string", "null"]},
         "shipped_at": _TIME_OR_NULL, "delivered_at": _TIME_OR_NULL, "cancelled_at": _TIME_OR_NULL,
-        "cancelled_by": {"type": ["string", "null"], "enum": ["buyer", "seller", None]},
+        "cancelled_by": {"type": ["string", "null"], "enum": ["buyer", "seller", "operator", None]},
         "refunds": {"type": "array", "items": _object({"amount": _MONEY, "created_at": _TIME})},
         "returns": {"type": "array", "items": _ref("ReturnRequest")},
         "actions": {"type": "array", "items": {"type": "string", "enum": ["cancel", "confirm_delivery",

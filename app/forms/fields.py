@@ -18,7 +18,7 @@ from wtforms.widgets import TextArea
 
 from .. import zones
 from ..ids import MAX_ID
-from ..money import MoneyFormatError, format_money, parse_money
+from ..money import format_money, parse_money
 
 MAX_MONEY = Decimal("1000000.00")
 # The longest search box text (catalog, inventory, sales, purchases, API).
@@ -49,6 +49,33 @@ def clean_text(text):
 
 def _trim(text):
     return text.strip() if isinstance(text, str) else text
+
+
+def read_amount(text: str, maximum: Decimal = MAX_MONEY) -> Decimal:
+    """An amount of money as MoneyField reads it (app.money, either decimal
+    mark): more than 0, at most `maximum`, two decimals. Raises ValueError
+    with a message for people. Files read outside forms (inventory CSV) use
+    it too, so they read money exactly as the forms do."""
+    amount = parse_money(text)  # a MoneyFormatError is a ValueError
+    if amount <= 0:
+        raise ValueError("The amount must be more than 0.")
+    if amount > maximum:
+        raise ValueError(f"The amount can be at most {format_money(maximum)}.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def read_whole_number(text: str, minimum: int, maximum: int) -> int:
+    """A whole number from `minimum` to `maximum` as IntegerText reads it;
+    raises ValueError with a message for people."""
+    text = text.strip()
+    if not text:
+        raise ValueError("Enter a number.")
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
+        raise ValueError("Enter a whole number, like 3.")
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise ValueError(f"Enter a number from {minimum:,} to {maximum:,}.")
+    return number
 
 
 class StorableText:
@@ -106,14 +133,9 @@ class MoneyField(TextField):
     def pre_validate(self, form):
         self.amount = None
         try:
-            amount = parse_money(self.data or "")
-        except MoneyFormatError as exc:
+            self.amount = read_amount(self.data or "", self.maximum)
+        except ValueError as exc:
             raise ValidationError(str(exc)) from exc
-        if amount <= 0:
-            raise ValidationError("The amount must be more than 0.")
-        if amount > self.maximum:
-            raise ValidationError(f"The amount can be at most {format_money(self.maximum)}.")
-        self.amount = amount.quantize(Decimal("0.01"))
 
 
 class OptionalMoneyField(MoneyField):
@@ -135,16 +157,20 @@ class IntegerText(TextField):
         self.number: int | None = None
 
     def pre_validate(self, form):
-        text = (self.data or "").strip()
         self.number = None
-        if not text:
-            raise ValidationError("Enter a number.")
-        if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
-            raise ValidationError("Enter a whole number, like 3.")
-        number = int(text)
-        if not self.minimum <= number <= self.maximum:
-            raise ValidationError(f"Enter a number from {self.minimum:,} to {self.maximum:,}.")
-        self.number = number
+        try:
+            self.number = read_whole_number(self.data or "", self.minimum, self.maximum)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class OptionalIntegerText(IntegerText):
+    """An IntegerText that may be left empty (number None)."""
+
+    def pre_validate(self, form):
+        self.number = None
+        if (self.data or "").strip():
+            super().pre_validate(form)
 
 
 class IdField(IntegerText):

@@ -1,13 +1,26 @@
 """Forms of selling: a new product with its offer, an offer's price and
 stock, a flash sale."""
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import HiddenInput
 
 from .catalog import ProductFields
-from .fields import IntegerText, LocalDateTimeField, MoneyField
+from .fields import (
+    CleanTextField,
+    HiddenTextField,
+    IntegerText,
+    LocalDateTimeField,
+    MoneyField,
+    OptionalIntegerText,
+    read_amount,
+    read_whole_number,
+)
 
 MAX_STOCK = 1_000_000
 MAX_SALE_UNITS = 1_000_000
@@ -71,3 +84,58 @@ class LiveSaleForm(ZonedForm):
 
 class ConfirmForm(FlaskForm):
     """A confirmation button: only the CSRF token."""
+
+
+class InventoryFileForm(FlaskForm):
+    """An inventory CSV to preview (checked by app/models/inventory_file.py)."""
+
+    file = FileField("Inventory file (CSV, UTF-8)", [FileRequired("Choose a CSV file to upload.")],
+                     render_kw={"accept": ".csv,text/csv"})
+
+
+class ThresholdForm(FlaskForm):
+    """The seller's default low-stock threshold; empty: no alerts."""
+
+    threshold = OptionalIntegerText("Tell me when an offer's stock falls to", minimum=0, maximum=MAX_STOCK)
+
+
+BULK_ACTIONS = [("raise_amount", "Raise the price by an amount"),
+                ("lower_amount", "Lower the price by an amount"),
+                ("raise_percent", "Raise the price by a percentage"),
+                ("lower_percent", "Lower the price by a percentage"),
+                ("set_stock", "Set the stock to"), ("stop", "Stop selling")]
+
+
+class BulkChangeForm(FlaskForm):
+    """A change of many offers (app/models/offer_bulk.py): which ones (the
+    ticked `offer` boxes, read by the view, or all matching the search `q`),
+    what to do and by how much. `fingerprint` comes from the preview."""
+
+    scope = SelectField("Change", choices=[SelectChoice("selected", "the offers ticked"),
+                                           SelectChoice("search", "all offers matching the search")])
+    action = SelectField("Action", choices=[SelectChoice(value, label) for value, label in BULK_ACTIONS])
+    value = CleanTextField("By or to (amount, % or units)")
+    q = HiddenTextField()
+    fingerprint = HiddenTextField()
+
+    def validate_value(self, field):
+        """Reads the value for the action: money as the forms read it, a
+        percentage, or a stock; `field.number` is the result."""
+        field.number = None
+        action = self.action.data
+        if action == "stop":
+            return
+        try:
+            if action == "set_stock":
+                field.number = read_whole_number(field.data or "", 0, MAX_STOCK)
+            elif action.endswith("_percent"):
+                number = read_amount((field.data or "").removesuffix("%"), Decimal("1000"))
+                if action.startswith("lower") and number >= 100:
+                    raise ValueError("Lower a price by less than 100 %.")
+                field.number = number
+            else:
+                field.number = read_amount(field.data or "")
+        except ValueError as exc:
+            if action.endswith("_percent") and "amount" in str(exc):
+                raise ValidationError("Enter a percentage from 0.01 to 1000, like 10 or 7.5.") from exc
+            raise ValidationError(str(exc)) from exc

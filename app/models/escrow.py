@@ -106,6 +106,17 @@ def _commission_back(order_id: int, amount: Decimal) -> Decimal:
     return min(share, paid["kept"])
 
 
+def shipping_left(order: dict, lines: list[dict]) -> Decimal:
+    """The order's shipping fee not refunded yet, given its lines as they
+    are before this change (rows of order_lines below): what was refunded
+    beyond the cancelled and returned units at their prices was shipping."""
+    if order["state"] == "cancelled":
+        return Decimal("0.00")
+    units_back = sum(((line["cancelled_quantity"] + line["returned_quantity"]) * line["unit_price"]
+                      for line in lines), Decimal("0.00"))
+    return max(order["shipping_fee"] - (order["refunded_amount"] - units_back), Decimal("0.00"))
+
+
 def order_lines(order_id: int) -> list[dict]:
     """The order's lines with what is still sold of each (net)."""
     return db.query(

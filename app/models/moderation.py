@@ -287,7 +287,7 @@ def end_sale(actor: Actor, sale_id: int, reason: str) -> bool:
 
 _ORDER_ROWS = """
     SELECT o.id, o.purchase_id, o.buyer_id, b.email AS buyer_email, o.seller_id, s.email AS seller_email,
-           o.subtotal, o.created_at
+           o.subtotal, o.state, o.created_at
     FROM ({page}) page JOIN orders o ON o.id = page.id
     JOIN users b ON b.id = o.buyer_id JOIN users s ON s.id = o.seller_id
     ORDER BY o.created_at DESC, o.id DESC"""

@@ -104,6 +104,18 @@ def order_for_seller(seller_id: int, order_id: int) -> dict | None:
     return _with_details(orders)[0] if orders else None
 
 
+def order_for_console(order_id: int) -> dict | None:
+    """Any order with its lines, refunds, returns and both parties' names
+    and emails, for the operator console."""
+    orders = db.query(
+        f"""SELECT {_ORDER_COLUMNS}, b.email AS buyer_email, b.first_name || ' ' || b.last_name AS buyer_name,
+                   s.email AS seller_email, s.first_name || ' ' || s.last_name AS seller_name,
+                   s.balance AS seller_balance
+            FROM orders o JOIN users b ON b.id = o.buyer_id JOIN users s ON s.id = o.seller_id
+            WHERE o.id = %s""", (order_id,))
+    return _with_details(orders)[0] if orders else None
+
+
 def _with_details(orders: list[dict]) -> list[dict]:
     """Attach each order's lines (product, quantity, unit price paid,
     cancelled and returned units), its refunds (the buyer's refund ledger

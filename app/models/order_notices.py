@@ -4,6 +4,7 @@ seller, written inside the transition's transaction so they exist only if
 the move commits."""
 from decimal import Decimal
 
+from ..money import format_money
 from . import notification
 
 # event -> (kind, buyer's subject, seller's subject); {id} is the order.
@@ -20,6 +21,8 @@ _EVENTS = {
                         "You accepted the return for order #{id}"),
     "return_refused": ("return_refused", "Your return for order #{id} is refused",
                        "You refused the return for order #{id}"),
+    "operator_refund": ("order_refunded", "The marketplace refunded you for order #{id}",
+                        "The marketplace refunded the buyer of order #{id}"),
 }
 
 
@@ -50,4 +53,5 @@ def placed(orders: list[dict]) -> list[tuple]:
 
 
 def money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+    """An amount as every notice and message writes it: 12.50 EUR."""
+    return format_money(amount)

@@ -117,4 +117,5 @@ def _decide(seller_id: int, return_id: int, action: str) -> Outcome:
     order_notices.tell(order, "return_accepted", f"{order_notices.money(amount)} is back in your balance.",
                        f"{order_notices.money(amount)} went back to the buyer from your balance.")
     return Outcome(order["id"], action, True, order["state"],
-                   f"Return accepted: {amount:,.2f} is refunded to the buyer.", amount, return_id)
+                   f"Return accepted: {order_notices.money(amount)} is refunded to the buyer.", amount,
+                   return_id)

@@ -6,6 +6,9 @@ moves: (state, action) -> (new state, who may do it).
        |                         '--auto_release (system, N days)---^
        |--cancel (buyer), seller_cancel (seller)--> cancelled
        '--cancel_lines (seller): some lines; all of them --> cancelled
+    placed, shipped, delivered --refund_<state> (operator, settling a
+       dispute): lines or shipping refunded, the state kept (a placed
+       order with no line left --> cancelled); models/order_dispute.py
     delivered --request_return (buyer, within the window)--> a return request:
     requested --accept_return (seller)--> accepted (refunded at once)
               '--refuse_return (seller)--> refused
@@ -40,6 +43,9 @@ TRANSITIONS = {
     ("placed", "seller_cancel"): ("cancelled", "seller"),
     ("placed", "cancel_lines"): ("placed", "seller"),
     ("delivered", "request_return"): ("delivered", "buyer"),
+    ("placed", "refund_placed"): ("placed", "operator"),
+    ("shipped", "refund_shipped"): ("shipped", "operator"),
+    ("delivered", "refund_delivered"): ("delivered", "operator"),
     ("requested", "accept_return"): ("accepted", "seller"),
     ("requested", "refuse_return"): ("refused", "seller"),
 }
@@ -53,8 +59,11 @@ STATE_LABELS = {"placed": "placed (not shipped yet)", "shipped": "shipped", "del
 _DOING = {"ship": "shipped", "deliver": "marked delivered", "confirm_delivery": "confirmed as received",
           "auto_release": "completed", "cancel": "cancelled", "seller_cancel": "cancelled",
           "cancel_lines": "changed", "request_return": "returned", "accept_return": "accepted",
-          "refuse_return": "refused"}
-_OWNER = {"buyer": "buyer_id = %(actor)s", "seller": "seller_id = %(actor)s", "system": "TRUE"}
+          "refuse_return": "refused", "refund_placed": "refunded", "refund_shipped": "refunded",
+          "refund_delivered": "refunded"}
+# Operators act on any order (the console's guard lets only them in).
+_OWNER = {"buyer": "buyer_id = %(actor)s", "seller": "seller_id = %(actor)s", "system": "TRUE",
+          "operator": "TRUE"}
 _ORDER_COLUMNS = """id, purchase_id, seller_id, buyer_id, state, subtotal, shipping_fee, held_amount,
                     refunded_amount, released_at, delivered_at, carrier, tracking_number"""
 # Completing sets both at once (a delivered order has always been released:
@@ -199,7 +208,7 @@ def _complete(action: str, order_id: int, actor_id: int | None, days: int | None
            "auto_release": "It shipped long enough ago to count as delivered."}[action]
     order_notices.tell(order, "delivered", how, f"{how} {money(share)} is now in your balance.")
     return Outcome(order_id, action, True, "delivered",
-                   f"Order #{order_id} is delivered; {share:,.2f} is paid to the seller.")
+                   f"Order #{order_id} is delivered; {money(share)} is paid to the seller.")
 
 
 def _claim_due(order_id: int, days: int) -> dict | None:
@@ -261,7 +270,7 @@ def _cancel_whole(action: str, order_id: int, actor_id: int) -> Outcome:
     order_notices.tell(order, "cancelled", f"Cancelled by the {by}; {money(amount)} is back in your balance.",
                        f"Cancelled by the {by}; {money(amount)} went back to the buyer.")
     return Outcome(order_id, action, True, "cancelled",
-                   f"Order #{order_id} is cancelled; {amount:,.2f} is refunded to the buyer.", amount)
+                   f"Order #{order_id} is cancelled; {money(amount)} is refunded to the buyer.", amount)
 
 
 def cancel_lines(seller_id: int, order_id: int, line_ids: list[int]) -> Outcome:
@@ -286,7 +295,7 @@ def _cancel_lines(seller_id: int, order_id: int, line_ids: list[int]) -> Outcome
     left = sum(line["net"] for line in lines.values()) - sum(quantity for _, quantity in takes)
     state = "placed"
     if left == 0:
-        amount += order["shipping_fee"]
+        amount += escrow.shipping_left(order, list(lines.values()))
         state = "cancelled"
         db.execute("""UPDATE orders SET state = 'cancelled', cancelled_at = now(), cancelled_by = 'seller'
                       WHERE id = %s""", (order_id,))
@@ -299,7 +308,7 @@ def _cancel_lines(seller_id: int, order_id: int, line_ids: list[int]) -> Outcome
     message = (f"Order #{order_id} is cancelled (no line was left)" if state == "cancelled"
                else f"Cancelled {names} in order #{order_id}")
     return Outcome(order_id, "cancel_lines", True, state,
-                   f"{message}; {amount:,.2f} is refunded to the buyer.", amount)
+                   f"{message}; {money(amount)} is refunded to the buyer.", amount)
 
 
 def _refund(order: dict, amount: Decimal) -> None:
@@ -307,6 +316,6 @@ def _refund(order: dict, amount: Decimal) -> None:
         escrow.refund(order, amount)
     except escrow.CannotRefund as exc:
         raise TransitionRefused(
-            f"The seller's balance ({exc.balance:,.2f}) cannot cover the refund of {exc.amount:,.2f} "
+            f"The seller's balance ({money(exc.balance)}) cannot cover the refund of {money(exc.amount)} "
             "already paid out for this order; the seller must top up first.") from None
 

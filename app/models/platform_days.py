@@ -13,6 +13,7 @@ same day at once both compute it; ON CONFLICT keeps the first."""
 from datetime import date, timedelta
 
 from .. import db
+from .order_state import STATE_LABELS, STATES
 
 # The bounds are parameters, not a CTE: with values the planner can see, it
 # reads each day through purchases_created and users_created (a CTE's
@@ -96,3 +97,18 @@ def top_categories(days: int, limit: int = 10) -> list[dict]:
             LEFT JOIN categories c ON c.id = s.category_id
             GROUP BY s.category_id, c.name ORDER BY total DESC, category LIMIT %(limit)s""",
         {**_bounds(today), "first": today - timedelta(days=days), "limit": limit})
+
+
+def orders_by_state(days: list[dict]) -> list[dict]:
+    """The orders placed on `days` (rows of daily(), today's live) by the
+    state they are in now: state, label, orders, one row per state. The
+    states other than delivered are counted live, an index-only range scan
+    of orders_created_undelivered (0114: open and cancelled orders only);
+    delivered ones are the days' orders less those."""
+    counts = {row["state"]: row["orders"] for row in db.query(
+        """SELECT state, count(*) AS orders FROM orders
+           WHERE created_at >= %(day)s::timestamptz AND state <> 'delivered' GROUP BY state""",
+        _bounds(days[0]["day"]))}
+    counts["delivered"] = sum(day["orders"] for day in days) - sum(counts.values())
+    return [{"state": state, "label": STATE_LABELS[state], "orders": counts.get(state, 0)}
+            for state in STATES]

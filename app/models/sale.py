@@ -289,15 +289,6 @@ def home_sales(limit: int = 6) -> dict:
     return {"live": live, "upcoming": upcoming}
 
 
-def units_bought(buyer_id: int, sale_ids: list[int]) -> dict[int, int]:
-    """{sale id: units the buyer already bought in it} for those sales (by
-    the primary key of flash_sale_buyers; a sale they bought nothing in is
-    left out)."""
-    rows = db.query("""SELECT sale_id, units FROM flash_sale_buyers
-                       WHERE buyer_id = %s AND sale_id = ANY(%s)""", (buyer_id, sale_ids))
-    return {row["sale_id"]: row["units"] for row in rows}
-
-
 def give_back_stale_holds(max_offers: int = 500) -> int:
     """Give back the units of holds whose time is up (migration 0090,
     reclaim_holds), offer by offer, each in its own short transaction so no
@@ -306,3 +297,12 @@ def give_back_stale_holds(max_offers: int = 500) -> int:
                        ORDER BY offer_id LIMIT %s""", (max_offers,))
     return sum(db.run_transaction(db.query_value, "SELECT reclaim_holds(%s)", (row["offer_id"],))
                for row in rows)
+
+
+def units_bought(buyer_id: int, sale_ids: list[int]) -> dict[int, int]:
+    """{sale id: units the buyer already bought in it} for those sales (by
+    the primary key of flash_sale_buyers; a sale they bought nothing in is
+    left out)."""
+    rows = db.query("""SELECT sale_id, units FROM flash_sale_buyers
+                       WHERE buyer_id = %s AND sale_id = ANY(%s)""", (buyer_id, sale_ids))
+    return {row["sale_id"]: row["units"] for row in rows}

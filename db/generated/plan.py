@@ -12,7 +12,7 @@ import numpy as np
 from .counts import Counts
 from .plan_catalog import plan_offers, plan_photos, plan_products, plan_users
 from .plan_ledger import plan_ledger
-from .plan_orders import plan_lines, plan_orders
+from .plan_orders import plan_lines, plan_orders, plan_shipping
 from .plan_reviews import plan_reviews, star_totals
 from .plan_sales import plan_carts, plan_flash_sales
 from .pools import Pools, build_pools, password_hash
@@ -33,6 +33,7 @@ class Plan:
     orders: dict
     purchases: dict
     returns: dict
+    shipping: dict
     sales: dict
     sale_buyers: dict
     carts: dict
@@ -58,7 +59,10 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     """Every table's rows as numpy columns (the ledger on first use). Raises
     GeneratorError when the counts turn out to be impossible (e.g. more
     reviews than buyers)."""
-    streams = iter(np.random.SeedSequence(seed).spawn(12))
+    seeds = np.random.SeedSequence(seed).spawn(13)
+    streams = iter(seeds[:12])
+    # The shipping fees' stream came later: last, so the others (and their data) stay.
+    shipping_rng = np.random.default_rng(seeds[12])
 
     def rng():
         return np.random.default_rng(next(streams))
@@ -69,7 +73,8 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     offers = plan_offers(rng(), counts, now, users, products)
     lines = plan_lines(rng(), counts, now, users, products, offers)
     sales, sale_buyers = plan_flash_sales(rng(), counts, now, offers, lines)
-    orders, purchases, returns = plan_orders(rng(), now, lines)
+    shipping = plan_shipping(shipping_rng, users)
+    orders, purchases, returns = plan_orders(rng(), now, lines, shipping, counts.users)
     carts = plan_carts(rng(), counts, now, users, offers)
     bought_at = purchases["created"][lines["purchase"]]
     reviews = plan_reviews(rng(), now, counts.reviews, purchases["buyer"][lines["purchase"]],
@@ -82,8 +87,8 @@ def build_plan(counts: Counts, seed: int, now: int) -> Plan:
     _summarise(counts, users, products, offers, lines, reviews, seller_reviews)
     return Plan(counts=counts, seed=seed, now=now, pools=pools, password_hash=password_hash(seed),
                 users=users, products=products, offers=offers, lines=lines, orders=orders,
-                purchases=purchases, returns=returns, sales=sales, sale_buyers=sale_buyers, carts=carts,
-                reviews=reviews,
+                purchases=purchases, returns=returns, shipping=shipping, sales=sales, sale_buyers=sale_buyers,
+                carts=carts, reviews=reviews,
                 seller_reviews=seller_reviews, seller_sales=_seller_sales(products, offers, lines),
                 photos=photos, product_photos=product_photos, ledger_rng=ledger_rng)
 

@@ -2,9 +2,10 @@
 
 Most users top up when they sign up; at checkout the buyer is debited the
 purchase total (the money is held on the orders); a seller is credited an
-order's subtotal when it is delivered; a cancelled order is refunded to its
-buyer when cancelled, an accepted return to its buyer from its seller when
-accepted; when a row would take a balance below zero the user first tops
+order's subtotal and shipping fee less the platform's commission when it is
+delivered; a cancelled order is refunded to its buyer when cancelled, an
+accepted return to its buyer from its seller (less the commission the
+platform gives back) when accepted; when a row would take a balance below zero the user first tops
 up, in round amounts; afterwards some users with money left withdraw part
 of it. Ledger
 ids follow time, so balance_after, the running sum in id order, is never
@@ -36,17 +37,18 @@ def plan_ledger(rng, now: int, users: dict, purchases: dict, orders: dict, retur
     cancelled = np.flatnonzero(orders["state"] == CANCELLED)
     accepted = np.flatnonzero(returns["state"] == ACCEPTED)
     taken_back = returns["order"][accepted]
+    paid = orders["subtotal"] + orders["shipping_fee"]
     ledger = _stack(
         (signed_up, TOPUP, rng.integers(2, 31, len(signed_up)) * 1_000, users["created"][signed_up],
          signed_up),
         (purchases["buyer"], PURCHASE, -purchases["total"], purchases["created"], slot + 1,
          np.arange(n_purchases)),
-        (orders["seller"][done], SALE, orders["subtotal"][done], orders["delivered_at"][done], after[done],
-         orders["purchase"][done], 0, done),
-        (orders["buyer"][cancelled], REFUND, orders["subtotal"][cancelled], orders["cancelled_at"][cancelled],
+        (orders["seller"][done], SALE, paid[done] - orders["commission"][done], orders["delivered_at"][done],
+         after[done], orders["purchase"][done], 0, done),
+        (orders["buyer"][cancelled], REFUND, paid[cancelled], orders["cancelled_at"][cancelled],
          after[cancelled], orders["purchase"][cancelled], 0, cancelled),
-        (returns["seller"][accepted], REFUND, -returns["refund"][accepted], returns["decided"][accepted],
-         after[taken_back] + 1, orders["purchase"][taken_back], 0, taken_back),
+        (returns["seller"][accepted], REFUND, (returns["commission_back"] - returns["refund"])[accepted],
+         returns["decided"][accepted], after[taken_back] + 1, orders["purchase"][taken_back], 0, taken_back),
         (orders["buyer"][taken_back], REFUND, returns["refund"][accepted], returns["decided"][accepted],
          after[taken_back] + 2, orders["purchase"][taken_back], 0, taken_back),
     )

@@ -85,10 +85,29 @@ def _same_seller_often(rng, purchase: np.ndarray, offer: np.ndarray, offers: dic
     return offer
 
 
-def plan_orders(rng, now: int, lines: dict) -> tuple[dict, dict, dict]:
-    """Orders (one per purchase and seller) with subtotals, states and money,
-    the purchases' totals, each line's order and cancelled or returned
-    units, and the return requests."""
+def plan_shipping(rng, users: dict) -> dict:
+    """Sellers' shipping settings (seller_shipping): about half the sellers
+    charge a flat fee per order, half of those free from a subtotal on;
+    the others ship free (no row). free_from -1: never free."""
+    sellers = np.flatnonzero((users["seller_weight"] > 0) & (rng.random(len(users["seller_weight"])) < 0.5))
+    fee = np.array([290, 490, 590, 990])[rng.integers(0, 4, len(sellers))]
+    free_from = np.where(rng.random(len(sellers)) < 0.5,
+                         np.array([2_500, 5_000, 10_000])[rng.integers(0, 3, len(sellers))], -1)
+    return {"seller": sellers, "fee": fee, "free_from": free_from}
+
+
+def _shipping_fees(shipping: dict, seller: np.ndarray, subtotal: np.ndarray, users: int) -> np.ndarray:
+    """Each order's fee, as models/shipping.fee_for charges it at checkout."""
+    fee, free_from = np.zeros(users, dtype=np.int64), np.full(users, -1, dtype=np.int64)
+    fee[shipping["seller"]], free_from[shipping["seller"]] = shipping["fee"], shipping["free_from"]
+    free = (free_from[seller] >= 0) & (subtotal >= free_from[seller])
+    return np.where(free, 0, fee[seller])
+
+
+def plan_orders(rng, now: int, lines: dict, shipping: dict, users: int) -> tuple[dict, dict, dict]:
+    """Orders (one per purchase and seller) with subtotals, shipping fees,
+    states and money, the purchases' totals, each line's order and
+    cancelled or returned units, and the return requests."""
     purchases = lines.pop("purchases")
     key = lines["purchase"] * (lines["seller"].max() + 1) + lines["seller"]
     starts = group_starts(key)
@@ -102,7 +121,9 @@ def plan_orders(rng, now: int, lines: dict) -> tuple[dict, dict, dict]:
         "subtotal": np.add.reduceat(amount, starts),
         "created": purchases["created"][order_purchase],
     }
+    orders["shipping_fee"] = _shipping_fees(shipping, orders["seller"], orders["subtotal"], users)
     # Every purchase has at least one order, and orders are sorted by purchase.
-    purchases["total"] = np.add.reduceat(orders["subtotal"], group_starts(order_purchase))
+    purchases["total"] = np.add.reduceat(orders["subtotal"] + orders["shipping_fee"],
+                                         group_starts(order_purchase))
     returns = plan_states(rng, now, orders, lines, starts)
     return orders, purchases, returns

@@ -8,8 +8,11 @@ seller) soon after checkout: their units are cancelled and everything paid
 comes back. A few delivered orders without flash-sale lines get a return
 request for their first line within the return window: accepted (refunded,
 units returned), refused, or still waiting when the data is made. Money:
-an open order holds its subtotal, a delivered one was released to its
-seller on delivery (no commission), a cancelled one refunded. The ledger
+an open order holds what was paid for it (subtotal and shipping fee), a
+delivered one was released to its seller on delivery less the platform's
+COMMISSION_PERCENT (as with SOUK_COMMISSION_PERCENT=5), a cancelled one
+refunded in full; an accepted return is refunded from the seller's balance
+and the platform's commission on it (models/escrow.py's rule). The ledger
 rows of releases and refunds are planned in plan_ledger.py.
 """
 import numpy as np
@@ -22,6 +25,7 @@ RETURN_STATES = ("requested", "accepted", "refused")
 REQUESTED, ACCEPTED, REFUSED = range(3)
 AUTO_RELEASE = 14 * DAY
 RETURN_WINDOW = 30 * DAY
+COMMISSION_PERCENT = 5
 
 
 def plan_states(rng, now: int, orders: dict, lines: dict, starts: np.ndarray) -> dict:
@@ -51,12 +55,20 @@ def plan_states(rng, now: int, orders: dict, lines: dict, starts: np.ndarray) ->
     orders["delivered_at"] = np.where(delivered, arrive_at, -1)
     orders["cancelled_at"] = np.where(cancelled, cancel_at, -1)
     orders["cancelled_by"] = np.where(cancelled, (rng.random(n) < 0.6).astype(np.int64), -1)  # 1: buyer
-    orders["held"] = np.where((state == PLACED) | (state == SHIPPED), orders["subtotal"], 0)
+    paid = orders["subtotal"] + orders["shipping_fee"]
+    orders["held"] = np.where((state == PLACED) | (state == SHIPPED), paid, 0)
+    # Cents, rounded half up like escrow.commission_of.
+    orders["commission"] = np.where(delivered, (paid * COMMISSION_PERCENT + 50) // 100, 0)
     lines["cancelled_quantity"] = np.where(cancelled[line_order], lines["quantity"], 0)
     returns = _returns(rng, now, orders, lines, starts, delivered & ~on_sale)
-    orders["refunded"] = np.where(cancelled, orders["subtotal"], 0)
+    orders["refunded"] = np.where(cancelled, paid, 0)
     accepted = returns["state"] == ACCEPTED
     orders["refunded"][returns["order"][accepted]] += returns["refund"][accepted]
+    # The platform gives back its share of a return's refund: the refund
+    # times commission / released, half up, never more than it took.
+    taken, released = orders["commission"][returns["order"]], paid[returns["order"]]
+    returns["commission_back"] = np.where(
+        accepted, np.minimum((2 * returns["refund"] * taken + released) // (2 * released), taken), 0)
     return returns
 
 

@@ -14,10 +14,12 @@ from .tables_orders import (
     order_lines,
     order_money,
     orders,
+    platform_ledger,
     purchases,
     return_lines,
     return_requests,
     seller_product_sales,
+    seller_shipping,
 )
 from .tables_reviews import reviews
 from .tables_sales import cart_items, flash_sale_buyers, flash_sales
@@ -30,6 +32,7 @@ TABLES = {
     "offers": offers,
     "photos": photos,
     "product_photos": product_photos,
+    "seller_shipping": seller_shipping,
     "cart_items": cart_items,
     "flash_sales": flash_sales,
     "flash_sale_buyers": flash_sale_buyers,
@@ -37,6 +40,7 @@ TABLES = {
     "orders": orders,
     "order_lines": order_lines,
     "order_money": order_money,
+    "platform_ledger": platform_ledger,
     "return_requests": return_requests,
     "return_lines": return_lines,
     "seller_product_sales": seller_product_sales,

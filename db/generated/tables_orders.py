@@ -1,6 +1,6 @@
-"""The CSV form of the purchase, order, order line, order money, return and
-seller sales summary tables (planned in plan_orders.py, plan_states.py and
-plan.py)."""
+"""The CSV form of the sellers' shipping settings and the purchase, order,
+order line, order money, platform commission, return and seller sales
+summary tables (planned in plan_orders.py, plan_states.py and plan.py)."""
 import numpy as np
 
 from . import csvbytes as cb
@@ -38,7 +38,7 @@ def orders(plan: Plan, table: str) -> Table:
     return Table(table, len(placed["purchase"]), [
         ("id", ids), ("purchase_id", ref(placed["purchase"])), ("seller_id", ref(placed["seller"])),
         ("buyer_id", ref(placed["buyer"])), ("subtotal", money(placed["subtotal"])),
-        ("created_at", times(placed["created"])),
+        ("shipping_fee", money(placed["shipping_fee"])), ("created_at", times(placed["created"])),
         ("state", lambda part: cb.pooled(states, state[part])),
         ("ship_to", postal_label(plan, placed["buyer"])),
         ("held_amount", money(placed["held"])), ("refunded_amount", money(placed["refunded"])),
@@ -62,20 +62,51 @@ def order_lines(plan: Plan, table: str) -> Table:
     ])
 
 
+def seller_shipping(plan: Plan, table: str) -> Table:
+    shipping = plan.shipping
+    return Table(table, len(shipping["seller"]), [
+        ("seller_id", ref(shipping["seller"])), ("fee", money(shipping["fee"])),
+        ("free_from", money(shipping["free_from"])),
+        ("updated_at", times(plan.users["created"][shipping["seller"]])),  # set when they joined
+    ], optional=True)
+
+
 def order_money(plan: Plan, table: str) -> Table:
-    """Each order's hold at checkout, and its release on delivery or its
-    refund on cancellation (returns are refunded by the seller, not here)."""
+    """Each order's hold at checkout (subtotal and shipping fee), and on
+    delivery its release to the seller and the platform's commission, or
+    its refund on cancellation (returns are refunded by the seller, not
+    here)."""
     placed = plan.orders
+    paid = placed["subtotal"] + placed["shipping_fee"]
     done = np.flatnonzero(placed["state"] == DELIVERED)
+    charged = done[placed["commission"][done] > 0]
     cancelled = np.flatnonzero(placed["state"] == CANCELLED)
     everyone = np.arange(len(placed["state"]))
-    order = np.concatenate([everyone, done, cancelled])
+    order = np.concatenate([everyone, done, charged, cancelled])
     kind = np.concatenate([np.zeros(len(everyone), np.int64), np.ones(len(done), np.int64),
-                           np.full(len(cancelled), 2)])
-    amount = np.concatenate([placed["subtotal"], -placed["subtotal"][done], -placed["subtotal"][cancelled]])
-    when = np.concatenate([placed["created"], placed["delivered_at"][done],
+                           np.full(len(charged), 3), np.full(len(cancelled), 2)])
+    amount = np.concatenate([paid, placed["commission"][done] - paid[done], -placed["commission"][charged],
+                             -paid[cancelled]])
+    when = np.concatenate([placed["created"], placed["delivered_at"][done], placed["delivered_at"][charged],
                            placed["cancelled_at"][cancelled]])
-    kinds = cb.Pool(("hold", "release", "refund"))
+    kinds = cb.Pool(("hold", "release", "refund", "commission"))
+    return Table(table, len(order), [
+        ("id", ids), ("order_id", ref(order)), ("kind", lambda part: cb.pooled(kinds, kind[part])),
+        ("amount", lambda part: cb.money(amount[part])), ("created_at", times(when)),
+    ], optional=True)
+
+
+def platform_ledger(plan: Plan, table: str) -> Table:
+    """The platform's commission on each delivered order, and what it gave
+    back of it on accepted returns."""
+    placed, returns = plan.orders, plan.returns
+    charged = np.flatnonzero(placed["commission"] > 0)
+    back = np.flatnonzero(returns["commission_back"] > 0)
+    order = np.concatenate([charged, returns["order"][back]])
+    kind = np.concatenate([np.zeros(len(charged), np.int64), np.ones(len(back), np.int64)])
+    amount = np.concatenate([placed["commission"][charged], -returns["commission_back"][back]])
+    when = np.concatenate([placed["delivered_at"][charged], returns["decided"][back]])
+    kinds = cb.Pool(("commission", "commission_refund"))
     return Table(table, len(order), [
         ("id", ids), ("order_id", ref(order)), ("kind", lambda part: cb.pooled(kinds, kind[part])),
         ("amount", lambda part: cb.money(amount[part])), ("created_at", times(when)),

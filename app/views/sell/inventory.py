@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ...forms.catalog import category_choices
 from ...forms.fields import MAX_QUERY, clean_text
-from ...forms.sell import NewProductForm, OfferEditForm, OfferForm
+from ...forms.sell import BULK_ACTIONS, NewProductForm, OfferEditForm, OfferForm
 from ...models import category as categories
 from ...models import offer as offers
 from ...models import photo as photos
@@ -71,7 +71,7 @@ def index():
     else:
         page = paginate(offers.inventory(current_user.id, words, number, PER_PAGE), number, PER_PAGE,
                         offers.count_inventory(current_user.id, words))
-    return render_template("sell/inventory/index.html", page=page, search=search)
+    return render_template("sell/inventory/index.html", page=page, search=search, bulk_actions=BULK_ACTIONS)
 
 
 def _offer_or_404(offer_id: int) -> dict:

@@ -1,0 +1,549 @@
+"""Inventory files: a seller's offers as CSV (export, empty template), and an
+uploaded CSV checked into a preview, then applied in one transaction.
+
+The upload itself is kept in PostgreSQL (inventory_uploads.content), never
+on an app node's disk, so any node or the worker can check or apply it.
+
+Checking reads every row with the forms' own rules (app/forms/fields.py
+read_amount / read_whole_number, the offer form's stock limit), matches it
+to the seller's offers (someone else's offer is refused), and stages the
+valid rows with the stock each offer had then (quantity_seen). Nothing
+changes until the seller confirms. Applying writes every staged row in one
+transaction; a row whose stock a sale changed since the preview keeps the
+sale's stock (the inventory page's optimistic check) and is reported.
+
+One import runs at a time per seller (a unique partial index): a second one
+is refused while one is being checked or applied.
+"""
+import csv
+import io
+
+import psycopg2.errors
+from psycopg2.extras import execute_values
+
+from .. import db
+from ..forms.fields import read_amount, read_whole_number
+from ..forms.sell import MAX_STOCK
+from ..ids import MAX_ID
+from . import notification
+
+# The columns, in the export's order. Editable: price, quantity, active,
+# low_stock_threshold; offer_id / product_id say which offer (or, with no
+# offer_id, which product to offer); the others are read-only.
+COLUMNS = ("offer_id", "product_id", "product_name", "category", "price", "quantity", "active",
+           "low_stock_threshold", "sale")
+REQUIRED = ("offer_id", "product_id", "price", "quantity")
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_ROWS = 200_000
+# Files up to this many rows are checked and applied during the request;
+# larger ones by the background worker, with a progress page.
+INLINE_ROWS = 2_000
+# Refusals kept per upload (all are counted).
+MAX_REFUSALS_KEPT = 1_000
+CHUNK = 5_000
+BOM = "\ufeff"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_YES, _NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
+
+
+class ImportRunning(Exception):
+    """The seller already has an import being checked or applied."""
+
+
+# --- export -------------------------------------------------------------------
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula
+    (=, +, -, @, tab, CR) gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _sale_text(row: dict) -> str:
+    if row["sale_price"] is None:
+        return ""
+    return (f"{row['sale_price']:.2f} from {row['sale_starts']:%Y-%m-%d %H:%M} "
+            f"to {row['sale_ends']:%Y-%m-%d %H:%M} UTC")
+
+
+def _csv_text(rows) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def template_csv() -> str:
+    """The header alone: the empty template."""
+    return BOM + _csv_text([COLUMNS])
+
+
+def export_csv(seller_id: int, batch: int = CHUNK):
+    """The seller's offers as CSV text chunks, oldest offer first, read
+    `batch` offers at a time (keyset on offers_seller), so the whole file is
+    never in memory."""
+    yield BOM + _csv_text([COLUMNS])
+    after = 0
+    while True:
+        rows = db.query(
+            """SELECT o.id, o.product_id, p.name, c.name AS category, o.price, o.quantity, o.listed,
+                      o.low_stock_threshold, s.sale_price, s.starts_at AT TIME ZONE 'UTC' AS sale_starts,
+                      s.ends_at AT TIME ZONE 'UTC' AS sale_ends
+               FROM offers o JOIN products p ON p.id = o.product_id
+               JOIN categories c ON c.id = p.category_id
+               LEFT JOIN LATERAL (SELECT sale_price, starts_at, ends_at FROM flash_sales
+                                  WHERE offer_id = o.id AND ends_at > now()
+                                  ORDER BY ends_at LIMIT 1) s ON true
+               WHERE o.seller_id = %s AND o.id > %s
+               ORDER BY o.id LIMIT %s""", (seller_id, after, batch))
+        if not rows:
+            return
+        yield _csv_text(
+            (r["id"], r["product_id"], safe_cell(r["name"]), safe_cell(r["category"]), f"{r['price']:.2f}",
+             r["quantity"], "yes" if r["listed"] else "no",
+             "" if r["low_stock_threshold"] is None else r["low_stock_threshold"], _sale_text(r))
+            for r in rows)
+        after = rows[-1]["id"]
+
+
+# --- upload and check ----------------------------------------------------------
+
+def create_upload(seller_id: int, filename: str, content: bytes) -> int:
+    """Keep an uploaded file, to be checked (status 'checking'). Raises
+    ImportRunning when the seller has an import being checked or applied."""
+    try:
+        return db.query_value(
+            """INSERT INTO inventory_uploads (seller_id, filename, content) VALUES (%s, %s, %s)
+               RETURNING id""",
+            (seller_id, (filename or "")[:255].replace("\x00", ""), psycopg2.Binary(content)))
+    except psycopg2.errors.UniqueViolation:
+        raise ImportRunning from None
+
+
+def running_upload(seller_id: int) -> int | None:
+    return db.query_value(
+        """SELECT id FROM inventory_uploads WHERE seller_id = %s AND status IN ('checking', 'applying')""",
+        (seller_id,))
+
+
+def get_upload(upload_id: int, seller_id: int) -> dict | None:
+    """An upload of this seller (without its content), or None."""
+    return db.query_one(
+        """SELECT id, seller_id, filename, status, message, rows_total, rows_checked, rows_change, rows_add,
+                  rows_same, rows_refused, rows_applied, rows_skipped, created_at, finished_at,
+                  length(content) AS size
+           FROM inventory_uploads WHERE id = %s AND seller_id = %s""", (upload_id, seller_id))
+
+
+def recent_uploads(seller_id: int, limit: int = 5) -> list[dict]:
+    return db.query(
+        """SELECT id, filename, status, rows_total, rows_refused, rows_applied, created_at
+           FROM inventory_uploads WHERE seller_id = %s ORDER BY id DESC LIMIT %s""", (seller_id, limit))
+
+
+def refusals(upload_id: int, page: int, per_page: int) -> list[dict]:
+    """One page of an upload's refusals, by line. Returns up to per_page + 1 rows."""
+    return db.query(
+        """SELECT line, column_name, message, after_apply FROM inventory_upload_refusals
+           WHERE upload_id = %s ORDER BY after_apply, line, column_name
+           LIMIT %s OFFSET %s""", (upload_id, per_page + 1, (page - 1) * per_page))
+
+
+def count_lines(content: bytes) -> int:
+    """About how many rows a file has (its line breaks), to choose between
+    checking it now and in the background."""
+    return content.count(b"\n")
+
+
+class _FileRefused(Exception):
+    """The file as a whole cannot be read: the message says why."""
+
+
+def _decode(content: bytes) -> str:
+    if b"\x00" in content:
+        raise _FileRefused("The file contains NUL bytes, so it is not a CSV text file (a spreadsheet "
+                           "saved in its own format?). Save it as “CSV UTF-8” and upload that.")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        raise _FileRefused(f"The file is not UTF-8 text (line {line} has a byte UTF-8 does not allow). "
+                           "Save it as “CSV UTF-8” and upload that.") from None
+    return text.removeprefix(BOM)
+
+
+def _header(names: list[str]) -> dict[str, int]:
+    names = [name.strip().lower().replace(" ", "_") for name in names]
+    names = [name.removeprefix(BOM) for name in names]
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise _FileRefused(
+            f"The first line must name the columns; it lacks {', '.join(missing)}. "
+            "Start from the export or the empty template.")
+    known = [name for name in names if name in COLUMNS]
+    if len(set(known)) != len(known):
+        raise _FileRefused("The first line names a column twice.")
+    return {name: names.index(name) for name in COLUMNS if name in names}
+
+
+def _read_row(cells: list[str], where: dict[str, int]):
+    """The values of one row, and its refusals [(column, message)]."""
+    values, errors = {}, []
+
+    def cell(name):
+        index = where.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    for name in ("offer_id", "product_id", "price", "quantity", "active", "low_stock_threshold"):
+        text = cell(name)
+        if text.startswith(("=", "@")):
+            errors.append((name, "This cell is a formula; write the value itself."))
+            continue
+        try:
+            if not text:
+                values[name] = None
+            elif name in ("offer_id", "product_id"):
+                values[name] = read_whole_number(text, 1, MAX_ID)
+            elif name == "price":
+                values[name] = read_amount(text)
+            elif name in ("quantity", "low_stock_threshold"):
+                values[name] = read_whole_number(text, 0, MAX_STOCK)
+            elif text.lower() in _YES | _NO:
+                values[name] = text.lower() in _YES
+            else:
+                raise ValueError("Write yes or no.")
+        except ValueError as exc:
+            errors.append((name, str(exc)))
+    return values, errors
+
+
+def _set_status(upload_id: int, **fields) -> None:
+    assignments = ", ".join(f"{name} = %({name})s" for name in fields)
+    db.execute(f"UPDATE inventory_uploads SET {assignments} WHERE id = %(id)s", {**fields, "id": upload_id})
+
+
+def check_upload(upload_id: int) -> None:
+    """Read an upload into its preview: stage the valid rows, keep the
+    refusals, count what would change. Does nothing unless the upload is
+    being checked, and starts over when run again (a retried job)."""
+    upload = db.query_one("SELECT seller_id, status, content FROM inventory_uploads WHERE id = %s",
+                          (upload_id,))
+    if upload is None or upload["status"] != "checking":
+        return
+    db.execute("DELETE FROM inventory_upload_rows WHERE upload_id = %s", (upload_id,))
+    db.execute("DELETE FROM inventory_upload_refusals WHERE upload_id = %s", (upload_id,))
+    checker = _Checker(upload_id, upload["seller_id"])
+    try:
+        checker.run(bytes(upload["content"]))
+    except _FileRefused as exc:
+        _set_status(upload_id, status="failed", message=str(exc), finished_at=_now(),
+                    rows_total=checker.rows, rows_checked=checker.rows)
+        return
+    except Exception:
+        # Never leave the seller's imports blocked behind one that cannot end.
+        _set_status(upload_id, status="failed", finished_at=_now(),
+                    message="The file could not be checked; nothing was changed. Please try again.")
+        raise
+    _set_status(upload_id, status="ready", rows_total=checker.rows, rows_checked=checker.rows,
+                rows_change=checker.change, rows_add=checker.add, rows_same=checker.same,
+                rows_refused=checker.refused)
+
+
+def _copy_text(cell) -> str:
+    """A value in COPY's text format (no value here holds a tab or newline)."""
+    return r"\N" if cell is None else "t" if cell is True else "f" if cell is False else str(cell)
+
+
+def _now():
+    return db.query_value("SELECT now()")
+
+
+class _Checker:
+    """Checks an upload's rows CHUNK at a time against the database."""
+
+    def __init__(self, upload_id: int, seller_id: int):
+        self.upload_id, self.seller_id = upload_id, seller_id
+        self.rows = self.change = self.add = self.same = self.refused = self.kept = 0
+        self.offer_lines: dict[int, int] = {}    # offer id -> line that named it
+        self.product_lines: dict[int, int] = {}  # product id of a new offer -> line
+
+    def run(self, content: bytes) -> None:
+        reader = csv.reader(io.StringIO(_decode(content), newline=""))
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise _FileRefused("The file is empty. Start from the export or the empty template.")
+            where = _header(header)
+            pending = []
+            for cells in reader:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                self.rows += 1
+                if self.rows > MAX_ROWS:
+                    raise _FileRefused(f"The file has more than {MAX_ROWS:,} rows; split it.")
+                pending.append((reader.line_num, cells))
+                if len(pending) == CHUNK:
+                    self._chunk(pending, where)
+                    pending = []
+            self._chunk(pending, where)
+        except csv.Error as exc:
+            raise _FileRefused(f"Line {reader.line_num} is not valid CSV ({exc}).") from None
+        if not self.rows:
+            raise _FileRefused("The file has no rows under its header.")
+
+    def _chunk(self, pending: list, where: dict[str, int]) -> None:
+        refusals, read = [], []
+        for line, cells in pending:
+            values, errors = _read_row(cells, where)
+            if not errors and values["offer_id"] is None:
+                if values["product_id"] is None:
+                    errors.append(("offer_id", "Give the offer_id of your offer, or the product_id of a "
+                                               "product to sell."))
+                for name in ("price", "quantity"):
+                    if values[name] is None:
+                        errors.append((name, f"A new offer needs its {name}."))
+            if errors:
+                refusals.append((line, errors))
+            else:
+                read.append((line, values))
+        offer_ids = [v["offer_id"] for _, v in read if v["offer_id"] is not None]
+        product_ids = [v["product_id"] for _, v in read if v["offer_id"] is None]
+        offers = {r["id"]: r for r in db.query(
+            """SELECT id, seller_id, product_id, price, quantity, listed, low_stock_threshold
+               FROM offers WHERE id = ANY(%s)""", (offer_ids,))} if offer_ids else {}
+        products = {r["id"]: r["mine"] for r in db.query(
+            """SELECT p.id, o.id AS mine FROM products p
+               LEFT JOIN offers o ON o.product_id = p.id AND o.seller_id = %s
+               WHERE p.id = ANY(%s)""", (self.seller_id, product_ids))} if product_ids else {}
+        staged = []
+        for line, v in read:
+            error = self._match(line, v, offers, products)
+            if error:
+                refusals.append((line, [error]))
+                continue
+            offer = offers.get(v["offer_id"])
+            if offer is None:
+                self.add += 1
+                staged.append((line, None, v["product_id"], v["price"], v["quantity"], None,
+                               True if v["active"] is None else v["active"],
+                               v["low_stock_threshold"], True))
+                continue
+            new = {"price": offer["price"] if v["price"] is None else v["price"],
+                   "quantity": offer["quantity"] if v["quantity"] is None else v["quantity"],
+                   "listed": offer["listed"] if v["active"] is None else v["active"],
+                   "low_stock_threshold": (v["low_stock_threshold"] if "low_stock_threshold" in where
+                                           else offer["low_stock_threshold"])}
+            changes = any(new[name] != offer[name] for name in new)
+            self.change += changes
+            self.same += not changes
+            staged.append((line, offer["id"], offer["product_id"], new["price"], new["quantity"],
+                           offer["quantity"], new["listed"], new["low_stock_threshold"], changes))
+        self._stage(staged)
+        self._refuse(refusals)
+        _set_status(self.upload_id, rows_checked=self.rows)
+
+    def _match(self, line: int, v: dict, offers: dict, products: dict) -> tuple[str, str] | None:
+        """A row's refusal from what the database holds, or None."""
+        if v["offer_id"] is not None:
+            offer = offers.get(v["offer_id"])
+            if offer is None:
+                return "offer_id", f"There is no offer {v['offer_id']}."
+            if offer["seller_id"] != self.seller_id:
+                return "offer_id", f"Offer {v['offer_id']} is another seller's: you can change only yours."
+            if v["product_id"] is not None and v["product_id"] != offer["product_id"]:
+                return "product_id", (f"Offer {v['offer_id']} is for product {offer['product_id']}, "
+                                      f"not {v['product_id']}.")
+            first = self.offer_lines.setdefault(v["offer_id"], line)
+            if first != line:
+                return "offer_id", f"Offer {v['offer_id']} is already on line {first}: one row per offer."
+            return None
+        if v["product_id"] not in products:
+            return "product_id", f"There is no product {v['product_id']}."
+        if products[v["product_id"]] is not None:
+            return "offer_id", (f"You already sell product {v['product_id']}: put your offer "
+                                f"{products[v['product_id']]} in offer_id to change it.")
+        first = self.product_lines.setdefault(v["product_id"], line)
+        if first != line:
+            return "product_id", f"Product {v['product_id']} is already on line {first}: one row per product."
+        return None
+
+    def _stage(self, staged: list) -> None:
+        if not staged:
+            return
+        out = io.StringIO()
+        for row in staged:
+            out.write("\t".join(_copy_text(cell) for cell in (self.upload_id, *row)) + "\n")
+        out.seek(0)
+        with db.connection().cursor() as cur:
+            cur.copy_expert("""COPY inventory_upload_rows (upload_id, line, offer_id, product_id, price,
+                                   quantity, quantity_seen, listed, low_stock_threshold, changes)
+                               FROM STDIN""", out)
+
+    def _refuse(self, refusals: list) -> None:
+        self.refused += len(refusals)
+        keep = []
+        for line, errors in refusals:
+            for column, message in errors:
+                if self.kept < MAX_REFUSALS_KEPT:
+                    keep.append((self.upload_id, line, column, message))
+                    self.kept += 1
+        if keep:
+            with db.connection().cursor() as cur:
+                execute_values(cur, """INSERT INTO inventory_upload_refusals
+                                           (upload_id, line, column_name, message) VALUES %s""", keep)
+
+
+def preview_rows(upload_id: int, limit: int = 20) -> list[dict]:
+    """The first rows that change something, with the offer's values now."""
+    return db.query(
+        """SELECT r.line, r.offer_id, r.product_id, p.name AS product_name, r.price, r.quantity, r.listed,
+                  o.price AS old_price, o.quantity AS old_quantity, o.listed AS old_listed
+           FROM inventory_upload_rows r JOIN products p ON p.id = r.product_id
+           LEFT JOIN offers o ON o.id = r.offer_id
+           WHERE r.upload_id = %s AND r.changes ORDER BY r.line LIMIT %s""", (upload_id, limit))
+
+
+# --- apply ---------------------------------------------------------------------
+
+def start_applying(upload_id: int, seller_id: int) -> bool:
+    """Mark a previewed upload as being applied. False when it is not (or no
+    longer) a preview of this seller; raises ImportRunning when another
+    import of theirs runs."""
+    try:
+        return db.execute("""UPDATE inventory_uploads SET status = 'applying'
+                             WHERE id = %s AND seller_id = %s AND status = 'ready'""",
+                          (upload_id, seller_id)) == 1
+    except psycopg2.errors.UniqueViolation:
+        raise ImportRunning from None
+
+
+def cancel_upload(upload_id: int, seller_id: int) -> bool:
+    return db.execute("""UPDATE inventory_uploads SET status = 'cancelled', finished_at = now()
+                         WHERE id = %s AND seller_id = %s AND status = 'ready'""",
+                      (upload_id, seller_id)) == 1
+
+
+def apply_upload(upload_id: int) -> None:
+    """Write every staged row of an upload being applied, in one transaction
+    (see the module docstring); a second run changes nothing. On an error
+    nothing is written and the upload is marked failed."""
+    try:
+        db.run_transaction(_apply, upload_id)
+    except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
+        _set_status(upload_id, status="failed", finished_at=_now(),
+                    message="Nothing was changed: the database refused the import "
+                            f"({exc.diag.message_primary}).")
+
+
+def _apply(upload_id: int) -> None:
+    upload = db.query_one("SELECT seller_id, status FROM inventory_uploads WHERE id = %s FOR UPDATE",
+                          (upload_id,))
+    if upload is None or upload["status"] != "applying":
+        return
+    params = {"upload": upload_id, "seller": upload["seller_id"]}
+    # Stock is replaced only where it is still what the preview saw (the
+    # row lock makes a concurrent sale's commit visible to the check); a row
+    # that leaves the stock as it was keeps whatever the sales made of it.
+    updated, skipped = db.query_one(
+        """WITH done AS (
+               UPDATE offers o
+               SET price = r.price, listed = r.listed, low_stock_threshold = r.low_stock_threshold,
+                   quantity = CASE WHEN r.quantity = r.quantity_seen THEN o.quantity ELSE r.quantity END,
+                   updated_at = now()
+               FROM inventory_upload_rows r
+               WHERE r.upload_id = %(upload)s AND r.changes AND r.offer_id = o.id
+                 AND o.seller_id = %(seller)s
+                 AND (r.quantity = r.quantity_seen OR o.quantity = r.quantity_seen)
+               RETURNING r.line),
+           skipped AS (
+               INSERT INTO inventory_upload_refusals (upload_id, line, column_name, message, after_apply)
+               SELECT upload_id, line, 'quantity',
+                      format('A sale changed the stock (%%s at the preview) before the import was '
+                             'applied, so this row was not applied. Export again to see the new stock.',
+                             quantity_seen),
+                      true
+               FROM inventory_upload_rows
+               WHERE upload_id = %(upload)s AND changes AND offer_id IS NOT NULL
+                 AND line NOT IN (SELECT line FROM done)
+               RETURNING 1)
+           SELECT (SELECT count(*) FROM done) AS updated, (SELECT count(*) FROM skipped) AS skipped""",
+        params).values()
+    added = db.query_value(
+        """WITH done AS (
+               INSERT INTO offers (seller_id, product_id, price, quantity, active, low_stock_threshold)
+               SELECT %(seller)s, product_id, price, quantity, listed, low_stock_threshold
+               FROM inventory_upload_rows WHERE upload_id = %(upload)s AND offer_id IS NULL
+               ORDER BY line
+               ON CONFLICT (seller_id, product_id) DO NOTHING RETURNING 1)
+           SELECT count(*) FROM done""", params)
+    new_rows = db.query_value(
+        "SELECT count(*) FROM inventory_upload_rows WHERE upload_id = %s AND offer_id IS NULL", (upload_id,))
+    if added < new_rows:
+        db.execute(
+            """INSERT INTO inventory_upload_refusals (upload_id, line, column_name, message, after_apply)
+               SELECT %(upload)s, 0, 'product_id',
+                      'Some new offers were not added: you started selling those products after the preview.',
+                      true""", params)
+    db.execute(
+        """UPDATE inventory_uploads SET status = 'done', finished_at = now(), rows_applied = %s,
+                  rows_skipped = %s, content = ''::bytea
+           WHERE id = %s""", (updated + added, skipped + new_rows - added, upload_id))
+    db.execute("DELETE FROM inventory_upload_rows WHERE upload_id = %s", (upload_id,))
+
+
+# --- low stock -------------------------------------------------------------------
+
+def set_default_threshold(seller_id: int, threshold: int | None) -> None:
+    db.execute(
+        """INSERT INTO seller_stock_settings (seller_id, default_threshold) VALUES (%s, %s)
+           ON CONFLICT (seller_id) DO UPDATE SET default_threshold = EXCLUDED.default_threshold""",
+        (seller_id, threshold))
+
+
+def default_threshold(seller_id: int) -> int | None:
+    return db.query_value("SELECT default_threshold FROM seller_stock_settings WHERE seller_id = %s",
+                          (seller_id,))
+
+
+_LOW = """SELECT o.id, o.seller_id, o.quantity, p.name AS product_name
+          FROM offers o JOIN products p ON p.id = o.product_id
+          WHERE o.low_stock_threshold IS NOT NULL AND o.active AND NOT o.low_stock_alerted
+            AND o.quantity <= o.low_stock_threshold
+          UNION ALL
+          SELECT o.id, o.seller_id, o.quantity, p.name
+          FROM seller_stock_settings s JOIN offers o ON o.seller_id = s.seller_id
+          JOIN products p ON p.id = o.product_id
+          WHERE s.default_threshold IS NOT NULL AND o.low_stock_threshold IS NULL AND o.active
+            AND NOT o.low_stock_alerted AND o.quantity <= s.default_threshold"""
+ALERT_NAMES = 10
+
+
+def send_low_stock_alerts() -> int:
+    """Tell each seller once about their offers whose stock is at or below
+    its threshold (the offer's own, else the seller's default): one notice
+    per seller and run, and each offer is reported again only after its
+    stock went back above the threshold. Run by a periodic job, so the
+    checkout path has no statement more. Returns how many offers were reported."""
+    with db.transaction():
+        # Re-arm offers that were restocked (or whose threshold went away).
+        db.execute(
+            """UPDATE offers o SET low_stock_alerted = false
+               WHERE o.low_stock_alerted
+                 AND (o.quantity > coalesce(o.low_stock_threshold,
+                                            (SELECT default_threshold FROM seller_stock_settings s
+                                             WHERE s.seller_id = o.seller_id))) IS NOT FALSE""")
+        low = db.query(f"""WITH low AS ({_LOW})
+                           UPDATE offers o SET low_stock_alerted = true FROM low
+                           WHERE o.id = low.id AND NOT o.low_stock_alerted
+                           RETURNING low.seller_id, low.product_name, low.quantity""")
+        by_seller: dict[int, list[dict]] = {}
+        for row in low:
+            by_seller.setdefault(row["seller_id"], []).append(row)
+        for seller_id, rows in by_seller.items():
+            rows.sort(key=lambda r: (r["quantity"], r["product_name"]))
+            lines = [f"“{r['product_name']}”: {r['quantity']} left" for r in rows[:ALERT_NAMES]]
+            if len(rows) > ALERT_NAMES:
+                lines.append(f"and {len(rows) - ALERT_NAMES} more.")
+            subject = (f"Low stock: “{rows[0]['product_name']}”" if len(rows) == 1
+                       else f"Low stock on {len(rows)} offers")
+            notification.notify(seller_id, "low_stock", subject, "\n".join(lines), "/sell/inventory")
+    return len(low)
