@@ -19,6 +19,7 @@ import csv
 import io
 
 import psycopg2.errors
+from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from .. import db
@@ -217,8 +218,10 @@ def _read_row(cells: list[str], where: dict[str, int]):
 
 
 def _set_status(upload_id: int, **fields) -> None:
-    assignments = ", ".join(f"{name} = %({name})s" for name in fields)
-    db.execute(f"UPDATE inventory_uploads SET {assignments} WHERE id = %(id)s", {**fields, "id": upload_id})
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in fields)
+    db.execute(sql.SQL("UPDATE inventory_uploads SET {} WHERE id = %(id)s").format(assignments),
+               {**fields, "id": upload_id})
 
 
 def check_upload(upload_id: int) -> None:
