@@ -14,6 +14,7 @@ Nothing here keeps state on a server connection between transactions (no
 session-level SET, advisory lock, prepared statement, LISTEN or temporary
 table), so DATABASE_URL may point at PgBouncer in transaction pooling mode.
 """
+import functools
 import os
 import random
 import re
@@ -270,7 +271,7 @@ def _run(statement, params, fetch, cursor_factory=None):
             _leave_replica(exc)  # and run it on the primary below
     for attempt in range(2):
         conn = connection()
-        if "db_wrote" not in g and _replicas() and not _is_read(_text(statement, conn), begin_too=True):
+        if "db_wrote" not in g and _replicas() and _kind(_text(statement, conn)) == WRITE:
             g.db_wrote = True  # this request's reads stay on the primary from now on
         try:
             with conn.cursor(cursor_factory=cursor_factory) as cur:
@@ -511,13 +512,22 @@ class Replica:
         return None
 
 
-def _is_read(text: str, begin_too: bool = False) -> bool:
-    """Whether a statement only reads (a conservative guess: anything
-    unsure counts as a write). begin_too: BEGIN counts as a read too (it
-    writes nothing by itself)."""
-    if begin_too and text.lstrip()[:5].upper() == "BEGIN":
-        return True
-    return bool(_READ_START.match(text)) and not _WRITE_WORDS.search(text)
+# What a statement is, for routing: one of these.
+READ, PRIMARY_READ, BEGIN, WRITE = "read", "primary read", "begin", "write"
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind(text: str) -> str:
+    """READ (a replica may run it), PRIMARY_READ (only reads, but must see
+    the latest state: PRIMARY_TABLES), BEGIN (writes nothing by itself) or
+    WRITE: a conservative guess, anything unsure counts as a write. Cached,
+    since the statements are the models' constant strings: a request runs
+    each check as one dictionary lookup instead of two regular expressions."""
+    if text.lstrip()[:5].upper() == "BEGIN":
+        return BEGIN
+    if not _READ_START.match(text) or _WRITE_WORDS.search(text):
+        return WRITE
+    return PRIMARY_READ if PRIMARY_TABLES.search(text) else READ
 
 
 def _text(statement, conn) -> str:
@@ -526,17 +536,14 @@ def _text(statement, conn) -> str:
 
 def _read_connection(statement):
     """The replica connection to run `statement` on, or None for the primary."""
-    if not has_request_context() or g.get("db_depth") or g.get("db_wrote") or not _replicas():
+    if not has_request_context() or g.get("db_depth") or g.get("db_wrote"):
         return None
-    if isinstance(statement, str) and not _is_read(statement):
+    if isinstance(statement, str) and _kind(statement) != READ:
         return None
     if "db_replica" not in g:
-        g.db_replica = _choose_replica()
+        g.db_replica = _choose_replica() if _replicas() else None
     conn = g.get("db_replica_conn")
-    if conn is None:
-        return None
-    text = _text(statement, conn)
-    if not _is_read(text) or PRIMARY_TABLES.search(text):
+    if conn is None or (not isinstance(statement, str) and _kind(statement.as_string(conn)) != READ):
         return None
     return conn
 

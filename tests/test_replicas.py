@@ -168,3 +168,24 @@ def test_a_stopped_standby_costs_no_error(app, pair, shop):
     finally:
         pair.standby.start()
     pair.wait_for_replay()
+
+
+@pytest.mark.parametrize(("statement", "kind"), [
+    ("SELECT id FROM products WHERE id = %s", db.READ),
+    ("  (SELECT 1) UNION (SELECT 2)", db.READ),
+    ("WITH picked AS (SELECT id FROM offers) SELECT * FROM picked", db.READ),
+    ("SELECT user_id FROM user_sessions WHERE id = %s", db.PRIMARY_READ),
+    ("SELECT id FROM api_tokens WHERE digest = %s", db.PRIMARY_READ),
+    ("begin isolation level serializable", db.BEGIN),
+    ("SELECT id FROM offers WHERE id = %s FOR UPDATE", db.WRITE),
+    ("SELECT id FROM offers WHERE id = %s FOR NO KEY UPDATE", db.WRITE),
+    ("WITH gone AS (DELETE FROM carts RETURNING id) SELECT count(*) FROM gone", db.WRITE),
+    ("SELECT nextval('orders_id_seq')", db.WRITE),
+    ("SELECT pg_advisory_xact_lock(1)", db.WRITE),
+    ("UPDATE offers SET quantity = 0", db.WRITE),
+    ("SET LOCAL statement_timeout = 100", db.WRITE),
+])
+def test_statements_are_routed_by_what_they_do(statement, kind):
+    """Anything unsure counts as a write; the answer is the same when cached."""
+    assert db._kind(statement) == kind
+    assert db._kind(statement) == kind
