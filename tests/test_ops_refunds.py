@@ -9,7 +9,7 @@ import pytest
 
 from app import db
 from app.models import checkout, ledger, order_return, order_state
-from tests.support import assert_invariants
+from tests.support import assert_invariants, log_in
 from tests.support.catalog import rows, value
 
 REASON = "Parcel arrived crushed; photos checked"
@@ -211,4 +211,34 @@ def test_bad_refund_input_gets_a_message_and_changes_nothing(app, database, ops,
     assert ops.get("/ops/orders/99999999999999999999999").status_code == 404
     assert value(app, "SELECT count(*) FROM audit_log") == 0
     assert value(app, "SELECT refunded_amount FROM orders WHERE id = %s", (order,)) == 0
+    assert_invariants(database, bought["stock"])
+
+
+@pytest.mark.parametrize("came_back", [False, True])
+def test_shipped_units_go_back_into_stock_only_when_they_came_back(app, database, ops, bought, came_back):
+    order, seller = bought["order"], bought["seller"]
+    lamp_offer = value(app, "SELECT offer_id FROM order_lines WHERE id = %s", (bought["lamp"],))
+    with app.app_context():
+        order_state.ship(seller.id, order)
+    page = ops.get(f"/ops/orders/{order}").get_data(as_text=True)
+    assert 'name="restock"' in page and 'id="restock-all"' in page  # on both forms
+    form = {"key": key_of(page), f"line-{bought['lamp']}": "2", "reason": REASON}
+    assert ops.post(f"/ops/orders/{order}/refund", data=form | ({"restock": "y"} if came_back else {})
+                    ).status_code == 302
+    assert value(app, "SELECT quantity FROM offers WHERE id = %s", (lamp_offer,)) == (10 if came_back else 8)
+    assert value(app, "SELECT returned_quantity FROM order_lines WHERE id = %s", (bought["lamp"],)) == 2
+    assert value(app, "SELECT (details->>'restocked')::boolean FROM audit_log") is came_back
+    seller_client = app.test_client()
+    log_in(seller_client, seller)
+    seller_page = seller_client.get(f"/sell/orders/{order}").get_data(as_text=True)
+    assert ("not back in stock" in seller_page) is not came_back
+    assert_invariants(database, bought["stock"])  # written-off units count as gone
+
+
+def test_a_placed_order_refund_always_restocks(app, database, ops, bought):
+    order = bought["order"]
+    assert 'name="restock"' not in ops.get(f"/ops/orders/{order}").get_data(as_text=True)
+    form = {"key": open_form(ops, order), f"line-{bought['rug']}": "1", "reason": REASON}
+    assert ops.post(f"/ops/orders/{order}/refund", data=form).status_code == 302
+    assert value(app, "SELECT sum(quantity) FROM offers") == 18  # 10 lamps - 2, 10 rugs - 1 + 1 back
     assert_invariants(database, bought["stock"])

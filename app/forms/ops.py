@@ -38,13 +38,15 @@ class MergeCategoryForm(ReasonForm):
 
 class RefundForm(ReasonForm):
     """Settling a dispute: the reason, whether the shipping fee goes back
-    too, and the key made when the form was shown (a double click refunds
-    once). The units per line are read by refund_quantities."""
+    too, whether shipped units came back (into stock), and the key made
+    when the form was shown (a double click refunds once). The units per
+    line are read by refund_quantities."""
 
     key = HiddenTextField(validators=[
         DataRequired("This form is out of date: open the order again."),
         Regexp(rf"^[0-9a-f]{{1,{MAX_KEY}}}$", message="This form is out of date: open the order again.")])
     shipping = BooleanField("Also refund the shipping fee")
+    restock = BooleanField("The units came back to the seller: put them back in stock")
 
 
 _LINE_FIELD = re.compile(r"line-([0-9]{1,30})")

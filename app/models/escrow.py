@@ -127,16 +127,19 @@ def order_lines(order_id: int) -> list[dict]:
            WHERE l.order_id = %s ORDER BY l.id""", (order_id,))
 
 
-def put_back(buyer_id: int, takes: list[tuple[dict, int]], column: str) -> Decimal:
+def put_back(buyer_id: int, takes: list[tuple[dict, int]], column: str, restock: bool = True) -> Decimal:
     """Undo the sale of `takes` ((line, units) pairs): stock back on the
-    offer, units back to the flash sale and off the buyer's count there,
-    and counted in the lines' `column` (cancelled_quantity or
+    offer (unless not `restock`: the units never came back), units back to
+    the flash sale and off the buyer's count there, and counted in the
+    lines' `column` (cancelled_quantity or
     returned_quantity), whose trigger takes them off the product's
     units_sold and the seller's summary (through sales_pending). Returns
     their value at the prices paid."""
     assert column in ("cancelled_quantity", "returned_quantity")
     for line, quantity in sorted(takes, key=lambda take: (take[0]["product_id"], take[0]["offer_id"])):
-        db.execute("UPDATE offers SET quantity = quantity + %s WHERE id = %s", (quantity, line["offer_id"]))
+        if restock:
+            db.execute("UPDATE offers SET quantity = quantity + %s WHERE id = %s",
+                       (quantity, line["offer_id"]))
         if line["flash_sale_id"] is not None:
             _put_back_sale_units(line["flash_sale_id"], buyer_id, quantity)
     by_line = sorted((line["id"], quantity) for line, quantity in takes)

@@ -135,7 +135,7 @@ def _with_details(orders: list[dict]) -> list[dict]:
            ORDER BY e.order_id, e.id""", (ids,))
     returns = db.query(
         """SELECT r.id, r.order_id, r.state, r.reason, r.refund_amount, r.created_at, r.decided_at,
-                  json_agg(json_build_object('line_id', rl.line_id, 'product_name', p.name,
+                  r.restocked, json_agg(json_build_object('line_id', rl.line_id, 'product_name', p.name,
                                              'quantity', rl.quantity) ORDER BY rl.line_id) AS lines
            FROM return_requests r JOIN return_lines rl ON rl.return_id = r.id
            JOIN order_lines l ON l.id = rl.line_id JOIN products p ON p.id = l.product_id

@@ -68,13 +68,16 @@ def _waiting_units(returns: list[dict]) -> dict[int, int]:
 
 
 def refund(actor: Actor, order_id: int, quantities: dict[int, int], shipping: bool, reason: str,
-           key: str) -> Outcome:
+           key: str, restock: bool = False) -> Outcome:
     """Refund `quantities` ({line_id: units}) of the order, and its shipping
     fee when `shipping`, giving `reason` (kept in the audit log and told to
     both sides). Raises OrderNotFound for an unknown order and
     TransitionRefused (with a message for people) for a line of another
     order, more units than are left to refund, nothing to refund, or an
-    order in a state with nothing to give back."""
+    order in a state with nothing to give back. Units of an order that has
+    not shipped go back into the seller's stock; shipped units only when
+    `restock` (they came back: otherwise a lost or broken parcel would sell
+    stock the seller no longer has)."""
     reason = clean_text(reason, MAX_REASON, "reason", required=True)
     key = clean_text(key, MAX_KEY, "form key", required=True)
     if any(units < 0 for units in quantities.values()):
@@ -82,10 +85,10 @@ def refund(actor: Actor, order_id: int, quantities: dict[int, int], shipping: bo
     quantities = {line_id: units for line_id, units in quantities.items() if units}
     if not quantities and not shipping:
         raise TransitionRefused("Choose at least one unit or the shipping fee to refund.")
-    return db.run_transaction(_refund_order, actor, order_id, quantities, shipping, reason, key)
+    return db.run_transaction(_refund_order, actor, order_id, quantities, shipping, reason, key, restock)
 
 
-def _refund_order(actor, order_id, quantities, shipping, reason, key) -> Outcome:
+def _refund_order(actor, order_id, quantities, shipping, reason, key, restock) -> Outcome:
     state = db.query_value("SELECT state FROM orders WHERE id = %s FOR NO KEY UPDATE", (order_id,))
     if state is None:
         raise OrderNotFound(order_id)
@@ -112,9 +115,10 @@ def _refund_order(actor, order_id, quantities, shipping, reason, key) -> Outcome
                                     f"you asked for {units}.")
         takes.append((line, units))
     column = "cancelled_quantity" if state == "placed" else "returned_quantity"
-    amount = escrow.put_back(order["buyer_id"], takes, column) if takes else Decimal("0.00")
+    restock = restock or state == "placed"
+    amount = escrow.put_back(order["buyer_id"], takes, column, restock) if takes else Decimal("0.00")
     if takes and column == "returned_quantity":
-        _accepted_return(order, takes, amount, reason)
+        _accepted_return(order, takes, amount, reason, restock)
     still_sold = sum(line["net"] for line in lines.values()) - sum(units for _, units in takes)
     cancels = state == "placed" and still_sold == 0
     fee = escrow.shipping_left(order, list(lines.values())) if shipping or cancels else Decimal("0.00")
@@ -131,7 +135,8 @@ def _refund_order(actor, order_id, quantities, shipping, reason, key) -> Outcome
                      + (["shipping"] if fee else []))
     audit.record(actor, "refund_order", "order", order_id, reason,
                  {"key": key, "amount": amount, "from_state": order["state"], "state": state,
-                  "lines": {str(line["id"]): units for line, units in takes}, "shipping": fee})
+                  "lines": {str(line["id"]): units for line, units in takes}, "shipping": fee,
+                  "restocked": restock and bool(takes)})
     order_notices.tell(order, "operator_refund",
                        f"The marketplace refunded {what}: {money(amount)} is back in your balance. {reason}",
                        f"The marketplace refunded {what} to the buyer: {money(amount)}"
@@ -141,14 +146,17 @@ def _refund_order(actor, order_id, quantities, shipping, reason, key) -> Outcome
                    f"{money(amount)} ({what}) went back to the buyer.", amount)
 
 
-def _accepted_return(order: dict, takes: list[tuple[dict, int]], amount: Decimal, reason: str) -> None:
+def _accepted_return(order: dict, takes: list[tuple[dict, int]], amount: Decimal, reason: str,
+                     restocked: bool) -> None:
     """Record units refunded after shipping as a return the operator
-    accepted, with their reason: returned units are always those of
-    accepted returns, and both sides see it among the order's returns."""
+    accepted, with their reason and whether they went back into stock:
+    returned units are always those of accepted returns, and both sides
+    see it among the order's returns."""
     return_id = db.query_value(
-        """INSERT INTO return_requests (order_id, seller_id, state, reason, refund_amount, decided_at)
-           VALUES (%s, %s, 'accepted', %s, %s, now()) RETURNING id""",
-        (order["id"], order["seller_id"], reason, amount))
+        """INSERT INTO return_requests (order_id, seller_id, state, reason, refund_amount, decided_at,
+                                        restocked)
+           VALUES (%s, %s, 'accepted', %s, %s, now(), %s) RETURNING id""",
+        (order["id"], order["seller_id"], reason, amount, restocked))
     db.execute("""INSERT INTO return_lines (return_id, line_id, quantity)
                   SELECT %s, * FROM unnest(%s::bigint[], %s::int[])""",
                (return_id, [line["id"] for line, _ in takes], [units for _, units in takes]))

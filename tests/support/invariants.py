@@ -18,16 +18,24 @@ def _stock_violations(dsn: str, initial_stock: dict[int, int]) -> list[str]:
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            # Units held in carts (sale_holds) are off the stock too.
+            # Units held in carts (sale_holds) are off the stock too, and so
+            # are returned units that never came back (written off).
             cur.execute("""SELECT o.id, o.quantity + coalesce((SELECT sum(units) FROM sale_holds h
                                                                WHERE h.offer_id = o.id), 0),
                                   coalesce(sum(l.quantity - l.cancelled_quantity - l.returned_quantity), 0)
+                                  + coalesce((SELECT sum(rl.quantity)
+                                              FROM return_lines rl
+                                              JOIN return_requests r ON r.id = rl.return_id
+                                              JOIN order_lines ol ON ol.id = rl.line_id
+                                              WHERE ol.offer_id = o.id AND r.state = 'accepted'
+                                                AND NOT r.restocked), 0)
                            FROM offers o LEFT JOIN order_lines l ON l.offer_id = o.id
                            WHERE o.id = ANY(%s) GROUP BY o.id""", (list(initial_stock),))
             rows = cur.fetchall()
     finally:
         conn.close()
-    return [f"offer {offer_id}: {left} left or held + {sold} sold != {initial_stock[offer_id]} at first"
+    return [f"offer {offer_id}: {left} left or held + {sold} sold or written off != "
+            f"{initial_stock[offer_id]} at first"
             for offer_id, left, sold in rows if left + sold != initial_stock[offer_id]]
 
 
