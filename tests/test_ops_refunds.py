@@ -221,9 +221,9 @@ def test_shipped_units_go_back_into_stock_only_when_they_came_back(app, database
     with app.app_context():
         order_state.ship(seller.id, order)
     page = ops.get(f"/ops/orders/{order}").get_data(as_text=True)
-    assert 'name="restock"' in page and 'id="restock-all"' in page  # on both forms
+    assert 'name="write_off"' in page and 'id="write-off-all"' in page  # on both forms
     form = {"key": key_of(page), f"line-{bought['lamp']}": "2", "reason": REASON}
-    assert ops.post(f"/ops/orders/{order}/refund", data=form | ({"restock": "y"} if came_back else {})
+    assert ops.post(f"/ops/orders/{order}/refund", data=form | ({} if came_back else {"write_off": "y"})
                     ).status_code == 302
     assert value(app, "SELECT quantity FROM offers WHERE id = %s", (lamp_offer,)) == (10 if came_back else 8)
     assert value(app, "SELECT returned_quantity FROM order_lines WHERE id = %s", (bought["lamp"],)) == 2
@@ -237,7 +237,7 @@ def test_shipped_units_go_back_into_stock_only_when_they_came_back(app, database
 
 def test_a_placed_order_refund_always_restocks(app, database, ops, bought):
     order = bought["order"]
-    assert 'name="restock"' not in ops.get(f"/ops/orders/{order}").get_data(as_text=True)
+    assert 'name="write_off"' not in ops.get(f"/ops/orders/{order}").get_data(as_text=True)
     form = {"key": open_form(ops, order), f"line-{bought['rug']}": "1", "reason": REASON}
     assert ops.post(f"/ops/orders/{order}/refund", data=form).status_code == 302
     assert value(app, "SELECT sum(quantity) FROM offers") == 18  # 10 lamps - 2, 10 rugs - 1 + 1 back

@@ -38,7 +38,7 @@ class MergeCategoryForm(ReasonForm):
 
 class RefundForm(ReasonForm):
     """Settling a dispute: the reason, whether the shipping fee goes back
-    too, whether shipped units came back (into stock), and the key made
+    too, whether shipped units are written off instead of restocked, and the key made
     when the form was shown (a double click refunds once). The units per
     line are read by refund_quantities."""
 
@@ -46,7 +46,7 @@ class RefundForm(ReasonForm):
         DataRequired("This form is out of date: open the order again."),
         Regexp(rf"^[0-9a-f]{{1,{MAX_KEY}}}$", message="This form is out of date: open the order again.")])
     shipping = BooleanField("Also refund the shipping fee")
-    restock = BooleanField("The units came back to the seller: put them back in stock")
+    write_off = BooleanField("Write the units off: they never came back (a lost or broken parcel)")
 
 
 _LINE_FIELD = re.compile(r"line-([0-9]{1,30})")

@@ -68,16 +68,16 @@ def _waiting_units(returns: list[dict]) -> dict[int, int]:
 
 
 def refund(actor: Actor, order_id: int, quantities: dict[int, int], shipping: bool, reason: str,
-           key: str, restock: bool = False) -> Outcome:
+           key: str, write_off: bool = False) -> Outcome:
     """Refund `quantities` ({line_id: units}) of the order, and its shipping
     fee when `shipping`, giving `reason` (kept in the audit log and told to
     both sides). Raises OrderNotFound for an unknown order and
     TransitionRefused (with a message for people) for a line of another
     order, more units than are left to refund, nothing to refund, or an
-    order in a state with nothing to give back. Units of an order that has
-    not shipped go back into the seller's stock; shipped units only when
-    `restock` (they came back: otherwise a lost or broken parcel would sell
-    stock the seller no longer has)."""
+    order in a state with nothing to give back. Refunded units go back into
+    the seller's stock, unless shipped units are written off (`write_off`:
+    a lost or broken parcel, which would otherwise sell stock the seller no
+    longer has)."""
     reason = clean_text(reason, MAX_REASON, "reason", required=True)
     key = clean_text(key, MAX_KEY, "form key", required=True)
     if any(units < 0 for units in quantities.values()):
@@ -85,10 +85,10 @@ def refund(actor: Actor, order_id: int, quantities: dict[int, int], shipping: bo
     quantities = {line_id: units for line_id, units in quantities.items() if units}
     if not quantities and not shipping:
         raise TransitionRefused("Choose at least one unit or the shipping fee to refund.")
-    return db.run_transaction(_refund_order, actor, order_id, quantities, shipping, reason, key, restock)
+    return db.run_transaction(_refund_order, actor, order_id, quantities, shipping, reason, key, write_off)
 
 
-def _refund_order(actor, order_id, quantities, shipping, reason, key, restock) -> Outcome:
+def _refund_order(actor, order_id, quantities, shipping, reason, key, write_off) -> Outcome:
     state = db.query_value("SELECT state FROM orders WHERE id = %s FOR NO KEY UPDATE", (order_id,))
     if state is None:
         raise OrderNotFound(order_id)
@@ -115,7 +115,7 @@ def _refund_order(actor, order_id, quantities, shipping, reason, key, restock) -
                                     f"you asked for {units}.")
         takes.append((line, units))
     column = "cancelled_quantity" if state == "placed" else "returned_quantity"
-    restock = restock or state == "placed"
+    restock = not write_off or state == "placed"
     amount = escrow.put_back(order["buyer_id"], takes, column, restock) if takes else Decimal("0.00")
     if takes and column == "returned_quantity":
         _accepted_return(order, takes, amount, reason, restock)

@@ -53,8 +53,8 @@ def show(order_id: int):
 
 @bp.route("/<id:order_id>/refund", methods=["POST"])
 def refund(order_id: int):
-    """Refund the units typed per line, the shipping fee if ticked, and put
-    shipped units back in stock if ticked."""
+    """Refund the units typed per line, the shipping fee if ticked; shipped
+    units go back in stock unless written off."""
     form = RefundForm()
     quantities, errors = refund_quantities(request.form)
     if not form.validate() or errors:
@@ -78,7 +78,7 @@ def refund_all(order_id: int):
 def _refund(order_id: int, form: RefundForm, quantities: dict[int, int], shipping: bool):
     try:
         outcome = order_dispute.refund(actor(), order_id, quantities, shipping, form.reason.data,
-                                       form.key.data, form.restock.data)
+                                       form.key.data, form.write_off.data)
     except order_state.OrderNotFound:
         abort(404, description="There is no order with this number.")
     except order_state.TransitionRefused as exc:
