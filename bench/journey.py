@@ -8,6 +8,12 @@ photos and 70 KB when the browser sends `Save-Data: on`.
 
     .venv/bin/python bench/journey.py                 # serves the app's database with gunicorn itself
     .venv/bin/python bench/journey.py --url http://127.0.0.1:5000 --email alice@example.com
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5441/souk \
+        .venv/bin/python bench/journey.py --url http://127.0.0.1:8080   # the cluster demo
+
+Before each run the shopper's cart is emptied and their balance topped up
+in the database: the app's own, or DATABASE_URL's when a --url server
+serves another one (without it, a --url run takes the shopper as it is).
 
 Each of the 8 runs is a different demo shopper (alice, bob, ... heidi), or
 --email for all: one shopper would soon reach the per-customer limit of the
@@ -349,7 +355,7 @@ def main() -> None:
                     for javascript in (True, False):
                         shopper = DEMO_SHOPPERS[len(summary) % len(DEMO_SHOPPERS)]
                         email = args.email or f"{shopper}@example.com"
-                        if not args.url:
+                        if not args.url or os.environ.get("DATABASE_URL"):
                             prepare_shopper(email)
                         journey = run_journey(browser, url, email, args.password, args.query,
                                               javascript, screen, save_data)
