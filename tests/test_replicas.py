@@ -176,6 +176,7 @@ def test_a_stopped_standby_costs_no_error(app, pair, shop):
     ("WITH picked AS (SELECT id FROM offers) SELECT * FROM picked", db.READ),
     ("SELECT user_id FROM user_sessions WHERE id = %s", db.PRIMARY_READ),
     ("SELECT id FROM api_tokens WHERE digest = %s", db.PRIMARY_READ),
+    ("SELECT (account).id FROM session_account(%s, %s)", db.PRIMARY_READ),
     ("begin isolation level serializable", db.BEGIN),
     ("SELECT id FROM offers WHERE id = %s FOR UPDATE", db.WRITE),
     ("SELECT id FROM offers WHERE id = %s FOR NO KEY UPDATE", db.WRITE),
