@@ -171,7 +171,7 @@ def test_a_50_mb_file_gets_a_clean_413(shop):
 
 def test_no_file_and_no_csrf(shop):
     client = shop["client"]
-    assert "Choose a CSV file to upload." in client.post(f"{FILE_PAGE}/upload").get_data(as_text=True)
+    assert "Choose a CSV or XLSX file to upload." in client.post(f"{FILE_PAGE}/upload").get_data(as_text=True)
     response = client.post(f"{FILE_PAGE}/upload", csrf=False, data={"file": (io.BytesIO(b"x"), "a.csv")},
                            content_type="multipart/form-data")
     assert response.status_code == 400

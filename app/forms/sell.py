@@ -87,10 +87,12 @@ class ConfirmForm(FlaskForm):
 
 
 class InventoryFileForm(FlaskForm):
-    """An inventory CSV to preview (checked by app/models/inventory_file.py)."""
+    """An inventory CSV or XLSX to preview (checked by app/models/inventory_file.py)."""
 
-    file = FileField("Inventory file (CSV, UTF-8)", [FileRequired("Choose a CSV file to upload.")],
-                     render_kw={"accept": ".csv,text/csv"})
+    file = FileField("Inventory file (CSV UTF-8, or an Excel workbook .xlsx)",
+                     [FileRequired("Choose a CSV or XLSX file to upload.")],
+                     render_kw={"accept": ".csv,text/csv,.xlsx,"
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 
 
 class ThresholdForm(FlaskForm):

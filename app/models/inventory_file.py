@@ -1,5 +1,6 @@
 """Inventory files: a seller's offers as CSV (export, empty template), and an
-uploaded CSV checked into a preview, then applied in one transaction.
+uploaded CSV (or the same columns in an XLSX workbook: models/spreadsheet.py)
+checked into a preview, then applied in one transaction.
 
 The upload itself is kept in PostgreSQL (inventory_uploads.content), never
 on an app node's disk, so any node or the worker can check or apply it.
@@ -26,7 +27,7 @@ from .. import db
 from ..forms.fields import read_amount, read_whole_number
 from ..forms.sell import MAX_STOCK
 from ..ids import MAX_ID
-from . import notification
+from . import notification, spreadsheet
 
 # The columns, in the export's order. Editable: price, quantity, active,
 # low_stock_threshold; offer_id / product_id say which offer (or, with no
@@ -39,6 +40,7 @@ MAX_ROWS = 200_000
 # Files up to this many rows are checked and applied during the request;
 # larger ones by the background worker, with a progress page.
 INLINE_ROWS = 2_000
+INLINE_WORKBOOK_BYTES = 64 * 1024  # about as many rows, packed in an XLSX
 # Refusals kept per upload (all are counted).
 MAX_REFUSALS_KEPT = 1_000
 CHUNK = 5_000
@@ -149,10 +151,13 @@ def refusals(upload_id: int, page: int, per_page: int) -> list[dict]:
            LIMIT %s OFFSET %s""", (upload_id, per_page + 1, (page - 1) * per_page))
 
 
-def count_lines(content: bytes) -> int:
-    """About how many rows a file has (its line breaks), to choose between
-    checking it now and in the background."""
-    return content.count(b"\n")
+def check_now(content: bytes) -> bool:
+    """Whether a file is small enough to check during the request (about
+    INLINE_ROWS rows: its line breaks, or a workbook's packed size), or
+    else by the background worker."""
+    if spreadsheet.is_workbook(content):
+        return len(content) <= INLINE_WORKBOOK_BYTES
+    return content.count(b"\n") <= INLINE_ROWS
 
 
 class _FileRefused(Exception):
@@ -235,9 +240,12 @@ def check_upload(upload_id: int) -> None:
     db.execute("DELETE FROM inventory_upload_rows WHERE upload_id = %s", (upload_id,))
     db.execute("DELETE FROM inventory_upload_refusals WHERE upload_id = %s", (upload_id,))
     checker = _Checker(upload_id, upload["seller_id"])
+    content = bytes(upload["content"])
     try:
-        checker.run(bytes(upload["content"]))
-    except _FileRefused as exc:
+        if spreadsheet.is_workbook(content):
+            content = spreadsheet.as_csv(content, MAX_ROWS)
+        checker.run(content)
+    except (_FileRefused, spreadsheet.NotReadable) as exc:
         _set_status(upload_id, status="failed", message=str(exc), finished_at=_now(),
                     rows_total=checker.rows, rows_checked=checker.rows)
         return

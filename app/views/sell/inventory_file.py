@@ -91,7 +91,7 @@ def upload():
     if len(content) > files.MAX_FILE_BYTES:
         form.file.errors.append(TOO_LARGE)
         return _index_page(form, ThresholdForm(formdata=None), 413)
-    inline = files.count_lines(content) <= files.INLINE_ROWS
+    inline = files.check_now(content)
     try:
         with db.transaction():
             upload_id = files.create_upload(current_user.id, form.file.data.filename, content)
