@@ -332,3 +332,19 @@ def test_import_from_the_browser_on_a_phone_and_a_desktop(app, page, live_server
         page.click("text=Apply 1 changes")
     assert "1 offers changed or added" in page.content()
     assert offer_state(app, shop["offers"][0]) == "(15.00,5,t)"
+
+
+def test_cells_outside_the_plain_shape_read_as_the_forms_read_them(app, shop):
+    """Plain cells are read in SQL, the others by the forms' readers: both
+    give the same values, and numbers too big for the database are refusals."""
+    client, mine = shop["client"], shop["offers"]
+    table = [files.COLUMNS[:8],
+             [f" {mine[0]} ", "", "", "", " 12.5 ", "\t3", " YES ", "007"],   # 2: spaces, a tab, case
+             [mine[1], "", "", "", "€ 1.234,50", "99999999999", "", ""],        # 3: stock too big
+             [mine[2], "", "", "", "99999999999", "1", "", "12345678"]]         # 4: price, threshold too big
+    number = upload_id(upload(client, to_csv(table)))
+    assert {(line, column) for line, column, _ in refusals(app, number)} == {
+        (3, "quantity"), (4, "price"), (4, "low_stock_threshold")}
+    apply(client, number)
+    assert offer_state(app, mine[0]) == "(12.50,3,t)"
+    assert value(app, "SELECT low_stock_threshold FROM offers WHERE id = %s", (mine[0],)) == 7
