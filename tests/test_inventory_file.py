@@ -246,7 +246,15 @@ def test_large_files_run_in_the_background_one_at_a_time(app, shop):
     response = upload(client, to_csv(lines))
     number = upload_id(response)
     waiting = client.get(f"{FILE_PAGE}/{number}")
-    assert waiting.headers["Refresh"] == "2" and "Checking the file" in waiting.get_data(as_text=True)
+    assert waiting.headers["Refresh"] == "2"
+    assert "Waiting for the background worker" in waiting.get_data(as_text=True)
+    with app.app_context():  # the worker is down: after a while the page stops refreshing and says so
+        db.execute("UPDATE inventory_uploads SET status_at = now() - interval '10 minutes' WHERE id = %s",
+                   (number,))
+    stalled = client.get(f"{FILE_PAGE}/{number}")
+    assert "Refresh" not in stalled.headers and stalled.status_code == 200
+    text = stalled.get_data(as_text=True)
+    assert "the background worker may be down" in text and f'href="{FILE_PAGE}/{number}">Refresh now' in text
     assert value(app, """SELECT count(*) FROM procrastinate_jobs
                          WHERE task_name LIKE %s AND args->>'upload_id' = %s""",
                  ("%check_inventory_upload", str(number))) == 1

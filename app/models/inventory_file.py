@@ -132,7 +132,7 @@ def get_upload(upload_id: int, seller_id: int) -> dict | None:
     return db.query_one(
         """SELECT id, seller_id, filename, status, message, rows_total, rows_checked, rows_change, rows_add,
                   rows_same, rows_refused, rows_applied, rows_skipped, created_at, finished_at,
-                  length(content) AS size
+                  length(content) AS size, floor(extract(epoch FROM now() - status_at))::int AS waited_seconds
            FROM inventory_uploads WHERE id = %s AND seller_id = %s""", (upload_id, seller_id))
 
 
@@ -473,7 +473,7 @@ def start_applying(upload_id: int, seller_id: int) -> bool:
     longer) a preview of this seller; raises ImportRunning when another
     import of theirs runs."""
     try:
-        return db.execute("""UPDATE inventory_uploads SET status = 'applying'
+        return db.execute("""UPDATE inventory_uploads SET status = 'applying', status_at = now()
                              WHERE id = %s AND seller_id = %s AND status = 'ready'""",
                           (upload_id, seller_id)) == 1
     except psycopg2.errors.UniqueViolation:
