@@ -114,14 +114,14 @@ def test_every_refusal_reason(app, shop):
              ["", "", "", "", "", ""],                                 # blank: skipped
              ["", shop["spare_product"], "", "", "3.00", "4"],         # 10: a new offer
              ["", "424242", "", "", "3.00", "4"],                      # 11: no such product
-             ["", "", "x", "", "3.00", "4"],                           # 12: neither id
+             ["", "", "x", "", "3.00", "4"],                           # 12: neither id, no category
              [mine[1], "", "", "", "0", "1", "maybe"],                 # 13: zero price, bad flag
              ["abc", "", "", "", "1.00", "1"]]                         # 14: not an id
     number = upload_id(upload(client, to_csv(table)))
     got = refusals(app, number)
     assert {(line, column) for line, column, _ in got} == {
         (2, "price"), (3, "quantity"), (4, "offer_id"), (5, "offer_id"), (7, "offer_id"), (8, "price"),
-        (11, "product_id"), (12, "offer_id"), (13, "price"), (13, "active"), (14, "offer_id")}
+        (11, "product_id"), (12, "category"), (13, "price"), (13, "active"), (14, "offer_id")}
     messages = {(line, column): message for line, column, message in got}
     assert messages[2, "price"].startswith("“1,234” could mean 1234 or 1.234")
     assert messages[3, "quantity"] == "Enter a number from 0 to 1,000,000."
@@ -130,6 +130,7 @@ def test_every_refusal_reason(app, shop):
     assert messages[7, "offer_id"] == f"Offer {mine[2]} is already on line 6: one row per offer."
     assert messages[8, "price"] == "This cell is a formula; write the value itself."
     assert messages[11, "product_id"] == "There is no product 424242."
+    assert messages[12, "category"] == "A new product needs its category."
     assert messages[13, "price"] == "The amount must be more than 0."
     assert messages[13, "active"] == "Write yes or no."
     page = client.get(f"{FILE_PAGE}/{number}").get_data(as_text=True)
@@ -356,3 +357,43 @@ def test_cells_outside_the_plain_shape_read_as_the_forms_read_them(app, shop):
     apply(client, number)
     assert offer_state(app, mine[0]) == "(12.50,3,t)"
     assert value(app, "SELECT low_stock_threshold FROM offers WHERE id = %s", (mine[0],)) == 7
+
+
+def test_new_products_by_name_and_category(app, shop):
+    client, seller = shop["client"], shop["seller"]
+    add_category(app, "Garden Tools")
+    table = [[*files.COLUMNS[:6], "description"],
+             ["", "", "Green Hose", "garden tools", "19.90", "4", "A long hose."],  # 2: new, by the slug
+             ["", "", "Copper Kettle", "Kitchen", "30", "2", ""],                   # 3: new
+             ["", "", "copper kettle", "kitchen", "31", "2", ""],                   # 4: the same twice
+             ["", "", "Tea Pot", "Kitchen", "5.00", "1", ""],                       # 5: Souk has it
+             ["", "", "Rake", "Nowhere", "5.00", "1", ""],                          # 6: unknown category
+             ["", "", "", "Kitchen", "5.00", "1", ""],                              # 7: no name
+             ["", "", "=cmd()", "Kitchen", "5.00", "1", ""]]                        # 8: a formula
+    number = upload_id(upload(client, to_csv(table)))
+    messages = {(line, column): message for line, column, message in refusals(app, number)}
+    assert set(messages) == {(4, "product_name"), (5, "product_name"), (6, "category"), (7, "product_name"),
+                             (8, "product_name")}
+    assert messages[4, "product_name"] == ("Product “copper kettle” in Kitchen is already on line 3: "
+                                           "one row per product.")
+    assert messages[5, "product_name"].startswith("Souk already has “Tea Pot” in Kitchen: put its product_id")
+    assert messages[6, "category"].startswith("There is no category “Nowhere”")
+    page = client.get(f"{FILE_PAGE}/{number}").get_data(as_text=True)
+    assert "<b>2</b> offers will be added" in page and "Green Hose (new product)" in page
+    assert value(app, "SELECT count(*) FROM products WHERE name = 'Green Hose'") == 0  # nothing yet
+
+    apply(client, number)
+    created = rows(app, """SELECT p.name, c.name AS category, p.description, p.creator_id, p.min_price,
+                                  o.price, o.quantity, o.seller_id
+                           FROM products p JOIN categories c ON c.id = p.category_id
+                           JOIN offers o ON o.product_id = p.id
+                           WHERE p.name IN ('Green Hose', 'Copper Kettle') ORDER BY p.name""")
+    assert [(r["name"], r["category"], r["description"], r["price"], r["quantity"], r["min_price"])
+            for r in created] == [("Copper Kettle", "Kitchen", "", Decimal("30.00"), 2, Decimal("30.00")),
+                                  ("Green Hose", "Garden Tools", "A long hose.", Decimal("19.90"), 4,
+                                   Decimal("19.90"))]
+    assert {r["creator_id"] for r in created} == {r["seller_id"] for r in created} == {seller.id}
+    # The same file again: both products exist now, so nothing is created twice.
+    again = upload_id(upload(client, to_csv(table[:3])))
+    assert {(line, column) for line, column, _ in refusals(app, again)} == {(2, "product_name"),
+                                                                             (3, "product_name")}

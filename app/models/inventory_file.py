@@ -35,6 +35,8 @@ from . import notification
 COLUMNS = ("offer_id", "product_id", "product_name", "category", "price", "quantity", "active",
            "low_stock_threshold", "sale")
 REQUIRED = ("offer_id", "product_id", "price", "quantity")
+# Read from an import, never exported: a new product's description.
+IMPORT_ONLY = ("description",)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ROWS = 200_000
 # Files up to this many rows are checked and applied during the request;
@@ -181,10 +183,10 @@ def _header(names: list[str]) -> dict[str, int]:
         raise _FileRefused(
             f"The first line must name the columns; it lacks {', '.join(missing)}. "
             "Start from the export or the empty template.")
-    known = [name for name in names if name in COLUMNS]
+    known = [name for name in names if name in COLUMNS + IMPORT_ONLY]
     if len(set(known)) != len(known):
         raise _FileRefused("The first line names a column twice.")
-    return {name: names.index(name) for name in COLUMNS if name in names}
+    return {name: names.index(name) for name in COLUMNS + IMPORT_ONLY if name in names}
 
 
 def _read_row(cells: list[str], where: dict[str, int]):
@@ -258,6 +260,8 @@ def _now():
 
 # The checked columns, as the staging table inventory_cells names them.
 _CELLS = ("offer_id", "product_id", "price", "quantity", "active", "low_stock_threshold")
+# Read as text, for a new product only (a row with neither id).
+_TEXT_CELLS = ("product_name", "category", "description")
 
 
 def _load_cells(text: str) -> tuple[int, bool]:
@@ -276,7 +280,7 @@ def _load_cells(text: str) -> tuple[int, bool]:
         if header is None:
             raise _FileRefused("The file is empty. Start from the export or the empty template.")
         where = _header(header)
-        present = [name for name in _CELLS if name in where]
+        present = [name for name in _CELLS + _TEXT_CELLS if name in where]
         pick = itemgetter(*(where[name] for name in present))
         width = max(where[name] for name in present) + 1
         for cells in reader:
@@ -293,7 +297,8 @@ def _load_cells(text: str) -> tuple[int, bool]:
     if not rows:
         raise _FileRefused("The file has no rows under its header.")
     db.execute("""CREATE TEMP TABLE inventory_cells (line integer PRIMARY KEY, offer_id text, product_id text,
-                      price text, quantity text, active text, low_stock_threshold text) ON COMMIT DROP""")
+                      price text, quantity text, active text, low_stock_threshold text, product_name text,
+                      category text, description text) ON COMMIT DROP""")
     out.seek(0)
     with db.connection().cursor() as cur:
         cur.copy_expert(sql.SQL("COPY inventory_cells (line, {}) FROM STDIN WITH (FORMAT csv)").format(
@@ -310,12 +315,12 @@ _PLAIN_ID = r"^[0-9]{1,12}$"
 _PLAIN_STOCK = r"^[0-9]{1,7}$"
 _PLAIN_MONEY = r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
 _PARSED = f"""
-    SELECT line, offer_id, product_id, price, quantity, active, low_stock_threshold,
-           coalesce((o IS NULL OR offer_id >= 1) AND (pr IS NULL OR product_id >= 1)
+    SELECT line, offer_id, product_id, price, quantity, active, low_stock_threshold, new_name, category,
+           description, coalesce((o IS NULL OR offer_id >= 1) AND (pr IS NULL OR product_id >= 1)
                     AND (m IS NULL OR price > 0 AND price <= {MAX_MONEY})
                     AND (q IS NULL OR quantity <= {MAX_STOCK}) AND (a IS NULL OR active IS NOT NULL)
                     AND (t IS NULL OR low_stock_threshold <= {MAX_STOCK}), false) AS plain
-    FROM (SELECT line, o, pr, m, q, a, t,
+    FROM (SELECT line, o, pr, m, q, a, t, new_name, category, description,
                  CASE WHEN o ~ '{_PLAIN_ID}' THEN o::bigint END AS offer_id,
                  CASE WHEN pr ~ '{_PLAIN_ID}' THEN pr::bigint END AS product_id,
                  CASE WHEN m ~ '{_PLAIN_MONEY}' THEN m::numeric(12,2) END AS price,
@@ -326,7 +331,9 @@ _PARSED = f"""
           FROM (SELECT line, nullif(btrim(offer_id, ' '), '') AS o, nullif(btrim(product_id, ' '), '') AS pr,
                        nullif(btrim(price, ' '), '') AS m, nullif(btrim(quantity, ' '), '') AS q,
                        lower(nullif(btrim(active, ' '), '')) AS a,
-                       nullif(btrim(low_stock_threshold, ' '), '') AS t
+                       nullif(btrim(low_stock_threshold, ' '), '') AS t,
+                       nullif(btrim(product_name), '') AS new_name, nullif(btrim(category), '') AS category,
+                       btrim(description) AS description
                 FROM inventory_cells) trimmed) c"""
 
 # One refusal per row, the first that applies, from what the database holds;
@@ -336,11 +343,14 @@ _MATCHED = """
     WITH m AS (
         SELECT r.*, o.seller_id AS offer_seller, o.product_id AS offer_product, o.price AS old_price,
                o.quantity AS old_quantity, o.listed AS old_listed, o.low_stock_threshold AS old_threshold,
-               p.id IS NOT NULL AS product_exists, mine.id AS mine,
+               c.id AS category_id, c.name AS category_name, same.id AS same_name,
                CASE WHEN r.offer_id IS NOT NULL THEN
                         CASE WHEN o.id IS NULL THEN 'offer_id'
                              WHEN o.seller_id <> %(seller)s THEN 'offer_id'
                              WHEN r.product_id <> o.product_id THEN 'product_id' END
+                    WHEN r.product_id IS NULL THEN
+                        CASE WHEN c.id IS NULL THEN 'category'
+                             WHEN same.id IS NOT NULL THEN 'product_name' END
                     WHEN p.id IS NULL THEN 'product_id'
                     WHEN mine.id IS NOT NULL THEN 'offer_id' END AS column_name,
                CASE WHEN r.offer_id IS NOT NULL THEN
@@ -351,6 +361,13 @@ _MATCHED = """
                              WHEN r.product_id <> o.product_id THEN
                                  format('Offer %%s is for product %%s, not %%s.', r.offer_id, o.product_id,
                                         r.product_id) END
+                    WHEN r.product_id IS NULL THEN
+                        CASE WHEN c.id IS NULL THEN
+                                 format('There is no category “%%s”: write its name as Souk shows it.',
+                                        r.category)
+                             WHEN same.id IS NOT NULL THEN
+                                 format('Souk already has “%%s” in %%s: put its product_id %%s to sell it.',
+                                        r.new_name, c.name, same.id) END
                     WHEN p.id IS NULL THEN format('There is no product %%s.', r.product_id)
                     WHEN mine.id IS NOT NULL THEN
                         format('You already sell product %%s: put your offer %%s in offer_id to change it.',
@@ -359,9 +376,18 @@ _MATCHED = """
         LEFT JOIN offers o ON o.id = r.offer_id
         LEFT JOIN products p ON r.offer_id IS NULL AND p.id = r.product_id
         LEFT JOIN offers mine ON r.offer_id IS NULL AND mine.seller_id = %(seller)s
-                                 AND mine.product_id = r.product_id)
+                                 AND mine.product_id = r.product_id
+        LEFT JOIN LATERAL (SELECT id, name FROM categories
+                           WHERE r.offer_id IS NULL AND r.product_id IS NULL
+                             AND (lower(name) = lower(r.category) OR slug = lower(r.category))
+                           ORDER BY lower(name) = lower(r.category) DESC LIMIT 1) c ON true
+        LEFT JOIN LATERAL (SELECT id FROM products
+                           WHERE category_id = c.id AND lower(name) = lower(r.new_name)
+                           ORDER BY id LIMIT 1) same ON true)
     SELECT m.*, CASE WHEN message IS NULL THEN min(line) OVER (PARTITION BY message IS NULL,
-                    offer_id IS NULL, coalesce(offer_id, product_id)) END AS first_line
+                    offer_id IS NULL, product_id IS NULL,
+                    coalesce(offer_id::text, product_id::text, category_id || ' ' || lower(new_name))) END
+                AS first_line
     FROM m"""
 
 
@@ -377,8 +403,27 @@ def _check_cells(upload_id: int, seller_id: int, has_threshold: bool) -> dict:
     # New offers: which product, and its price and stock.
     db.execute(
         """INSERT INTO inventory_refused
-           SELECT line, 'offer_id', 'Give the offer_id of your offer, or the product_id of a product to sell.'
+           SELECT line, 'offer_id', 'Give the offer_id of your offer, the product_id of a product to sell, '
+                                    'or a new product''s product_name and category.'
+           FROM inventory_parsed WHERE offer_id IS NULL AND product_id IS NULL AND new_name IS NULL
+                                   AND category IS NULL
+           UNION ALL
+           SELECT line, 'product_name', 'A new product needs its name.'
+           FROM inventory_parsed WHERE offer_id IS NULL AND product_id IS NULL AND new_name IS NULL
+                                   AND category IS NOT NULL
+           UNION ALL
+           SELECT line, 'category', 'A new product needs its category.'
+           FROM inventory_parsed WHERE offer_id IS NULL AND product_id IS NULL AND new_name IS NOT NULL
+                                   AND category IS NULL
+           UNION ALL
+           SELECT line, 'product_name', CASE WHEN left(new_name, 1) IN ('=', '@')
+                                             THEN 'This cell is a formula; write the value itself.'
+                                             ELSE 'At most 200 characters.' END
            FROM inventory_parsed WHERE offer_id IS NULL AND product_id IS NULL
+                                   AND (length(new_name) > 200 OR left(new_name, 1) IN ('=', '@'))
+           UNION ALL
+           SELECT line, 'description', 'At most 5,000 characters.'
+           FROM inventory_parsed WHERE offer_id IS NULL AND product_id IS NULL AND length(description) > 5000
            UNION ALL
            SELECT line, 'price', 'A new offer needs its price.'
            FROM inventory_parsed WHERE offer_id IS NULL AND price IS NULL
@@ -391,21 +436,27 @@ def _check_cells(upload_id: int, seller_id: int, has_threshold: bool) -> dict:
         """INSERT INTO inventory_refused
            SELECT line, column_name, message FROM inventory_matched WHERE message IS NOT NULL
            UNION ALL
-           SELECT line, CASE WHEN offer_id IS NULL THEN 'product_id' ELSE 'offer_id' END,
+           SELECT line, CASE WHEN offer_id IS NOT NULL THEN 'offer_id'
+                             WHEN product_id IS NOT NULL THEN 'product_id' ELSE 'product_name' END,
                   CASE WHEN offer_id IS NULL
-                       THEN format('Product %%s is already on line %%s: one row per product.', product_id,
+                       THEN format('Product %%s is already on line %%s: one row per product.',
+                                   coalesce(product_id::text,
+                                            format('“%%s” in %%s', new_name, category_name)),
                                    first_line)
                        ELSE format('Offer %%s is already on line %%s: one row per offer.', offer_id,
                                    first_line) END
            FROM inventory_matched WHERE message IS NULL AND line <> first_line""", params)
     db.execute(
         """INSERT INTO inventory_upload_rows (upload_id, line, offer_id, product_id, price, quantity,
-                                              quantity_seen, listed, low_stock_threshold, changes)
+                                              quantity_seen, listed, low_stock_threshold, changes,
+                                              new_name, category_id, description)
            SELECT %(upload)s, line, offer_id, product_id, price, quantity, quantity_seen, listed,
                   low_stock_threshold,
                   offer_id IS NULL OR (price, quantity, listed, low_stock_threshold)
-                                      IS DISTINCT FROM (old_price, old_quantity, old_listed, old_threshold)
-           FROM (SELECT line, offer_id, coalesce(offer_product, product_id) AS product_id,
+                                      IS DISTINCT FROM (old_price, old_quantity, old_listed, old_threshold),
+                  new_name, category_id, description
+           FROM (SELECT line, new_name, category_id, CASE WHEN new_name IS NOT NULL THEN description END
+                            AS description, offer_id, coalesce(offer_product, product_id) AS product_id,
                         coalesce(price, old_price) AS price, coalesce(quantity, old_quantity) AS quantity,
                         old_quantity AS quantity_seen,
                         coalesce(active, old_listed, true) AS listed,
@@ -459,9 +510,10 @@ def _read_odd_rows() -> None:
 def preview_rows(upload_id: int, limit: int = 20) -> list[dict]:
     """The first rows that change something, with the offer's values now."""
     return db.query(
-        """SELECT r.line, r.offer_id, r.product_id, p.name AS product_name, r.price, r.quantity, r.listed,
-                  o.price AS old_price, o.quantity AS old_quantity, o.listed AS old_listed
-           FROM inventory_upload_rows r JOIN products p ON p.id = r.product_id
+        """SELECT r.line, r.offer_id, r.product_id, coalesce(p.name, r.new_name) AS product_name, r.price,
+                  r.quantity, r.listed, o.price AS old_price, o.quantity AS old_quantity,
+                  o.listed AS old_listed
+           FROM inventory_upload_rows r LEFT JOIN products p ON p.id = r.product_id
            LEFT JOIN offers o ON o.id = r.offer_id
            WHERE r.upload_id = %s AND r.changes ORDER BY r.line LIMIT %s""", (upload_id, limit))
 
@@ -531,6 +583,17 @@ def _apply(upload_id: int) -> None:
                RETURNING 1)
            SELECT (SELECT count(*) FROM done) AS updated, (SELECT count(*) FROM skipped) AS skipped""",
         params).values()
+    # New products first (a row with neither id), then every new offer.
+    db.execute(
+        """WITH created AS (
+               INSERT INTO products (category_id, creator_id, name, description)
+               SELECT category_id, %(seller)s, new_name, coalesce(description, '')
+               FROM inventory_upload_rows WHERE upload_id = %(upload)s AND product_id IS NULL
+               ORDER BY line
+               RETURNING id, category_id, name)
+           UPDATE inventory_upload_rows r SET product_id = created.id FROM created
+           WHERE r.upload_id = %(upload)s AND r.product_id IS NULL
+             AND r.category_id = created.category_id AND r.new_name = created.name""", params)
     added = db.query_value(
         """WITH done AS (
                INSERT INTO offers (seller_id, product_id, price, quantity, active, low_stock_threshold)
