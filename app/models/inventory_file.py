@@ -4,13 +4,22 @@ uploaded CSV checked into a preview, then applied in one transaction.
 The upload itself is kept in PostgreSQL (inventory_uploads.content), never
 on an app node's disk, so any node or the worker can check or apply it.
 
-Checking reads every row with the forms' own rules (app/forms/fields.py
-read_amount / read_whole_number, the offer form's stock limit), matches it
-to the seller's offers (someone else's offer is refused), and stages the
-valid rows with the stock each offer had then (quantity_seen). Nothing
-changes until the seller confirms. Applying writes every staged row in one
-transaction; a row whose stock a sale changed since the preview keeps the
-sale's stock (the inventory page's optimistic check) and is reported.
+Checking is set-based, in one transaction: Python's csv module reads the
+file and one COPY puts its rows in a temporary table (inventory_cells); SQL
+reads the cells in the plain shape an export writes, and sends only the
+other rows (a decimal comma, a currency sign, a formula...) to the forms'
+own readers (app/forms/fields.py read_amount / read_whole_number, the offer
+form's stock limit), so money and numbers read exactly as the forms read
+them. Joins against offers, products and categories then refuse unknown ids,
+someone else's offer, a product already sold, an unknown category, and a
+second row for the same offer or product; the valid rows are staged in
+inventory_upload_rows with the stock each offer had then (quantity_seen).
+Nothing changes until the seller confirms. Applying writes every staged row
+in one transaction (one UPDATE ... FROM the staged rows, unchanged rows left
+out; new products, then new offers); a row whose stock a sale changed since
+the preview keeps the sale's stock (the inventory page's optimistic check)
+and is reported. The products' aggregates follow through the per-statement
+triggers of migration 0121: each touched product is refreshed once.
 
 One import runs at a time per seller (a unique partial index): a second one
 is refused while one is being checked or applied.
@@ -31,7 +40,8 @@ from . import notification
 
 # The columns, in the export's order. Editable: price, quantity, active,
 # low_stock_threshold; offer_id / product_id say which offer (or, with no
-# offer_id, which product to offer); the others are read-only.
+# offer_id, which product to offer); with neither, product_name + category
+# (+ description) make a new product; otherwise those are read-only.
 COLUMNS = ("offer_id", "product_id", "product_name", "category", "price", "quantity", "active",
            "low_stock_threshold", "sale")
 REQUIRED = ("offer_id", "product_id", "price", "quantity")
