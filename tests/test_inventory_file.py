@@ -393,6 +393,12 @@ def test_new_products_by_name_and_category(app, shop):
                                   ("Green Hose", "Garden Tools", "A long hose.", Decimal("19.90"), 4,
                                    Decimal("19.90"))]
     assert {r["creator_id"] for r in created} == {r["seller_id"] for r in created} == {seller.id}
+    # On a row with an id, the name and category stay read-only, however long or unknown.
+    renamed = upload_id(upload(client, to_csv([files.COLUMNS[:6],
+                                               [shop["offers"][2], "", "x" * 300, "Nowhere", "6.00", "1"]])))
+    assert refusals(app, renamed) == set()
+    apply(client, renamed)
+    assert offer_state(app, shop["offers"][2]) == "(6.00,1,t)"
     # The same file again: both products exist now, so nothing is created twice.
     again = upload_id(upload(client, to_csv(table[:3])))
     assert {(line, column) for line, column, _ in refusals(app, again)} == {(2, "product_name"),

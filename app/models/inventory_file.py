@@ -306,9 +306,12 @@ def _load_cells(text: str) -> tuple[int, bool]:
         raise _FileRefused(f"Line {reader.line_num} is not valid CSV ({exc}).") from None
     if not rows:
         raise _FileRefused("The file has no rows under its header.")
-    db.execute("""CREATE TEMP TABLE inventory_cells (line integer PRIMARY KEY, offer_id text, product_id text,
-                      price text, quantity text, active text, low_stock_threshold text, product_name text,
-                      category text, description text) ON COMMIT DROP""")
+    # Temporary tables dropped at commit: transaction state, so PgBouncer's
+    # transaction pooling is fine with them (as with SET LOCAL).
+    db.execute(sql.SQL("CREATE TEMP TABLE inventory_cells ON COMMIT DROP AS "
+                       "SELECT NULL::integer AS line, {} WITH NO DATA").format(
+        sql.SQL(", ").join(sql.SQL("NULL::text AS {}").format(sql.Identifier(name))
+                           for name in _CELLS + _TEXT_CELLS)))
     out.seek(0)
     with db.connection().cursor() as cur:
         cur.copy_expert(sql.SQL("COPY inventory_cells (line, {}) FROM STDIN WITH (FORMAT csv)").format(
@@ -392,7 +395,7 @@ _MATCHED = """
                              AND (lower(name) = lower(r.category) OR slug = lower(r.category))
                            ORDER BY lower(name) = lower(r.category) DESC LIMIT 1) c ON true
         LEFT JOIN LATERAL (SELECT id FROM products
-                           WHERE category_id = c.id AND lower(name) = lower(r.new_name)
+                           WHERE c.id IS NOT NULL AND category_id = c.id AND lower(name) = lower(r.new_name)
                            ORDER BY id LIMIT 1) same ON true)
     SELECT m.*, CASE WHEN message IS NULL THEN min(line) OVER (PARTITION BY message IS NULL,
                     offer_id IS NULL, product_id IS NULL,
@@ -407,8 +410,9 @@ def _check_cells(upload_id: int, seller_id: int, has_threshold: bool) -> dict:
     each offer has now (quantity_seen), keep the refusals; returns the counts."""
     params = {"upload": upload_id, "seller": seller_id, "has_threshold": has_threshold}
     db.execute(f"CREATE TEMP TABLE inventory_parsed ON COMMIT DROP AS {_PARSED}")
-    db.execute("""CREATE TEMP TABLE inventory_refused (line integer, column_name text, message text)
-                  ON COMMIT DROP""")
+    db.execute("""CREATE TEMP TABLE inventory_refused ON COMMIT DROP AS
+                  SELECT NULL::integer AS line, NULL::text AS column_name, NULL::text AS message
+                  WITH NO DATA""")
     _read_odd_rows()
     # New offers: which product, and its price and stock.
     db.execute(
@@ -465,8 +469,11 @@ def _check_cells(upload_id: int, seller_id: int, has_threshold: bool) -> dict:
                   offer_id IS NULL OR (price, quantity, listed, low_stock_threshold)
                                       IS DISTINCT FROM (old_price, old_quantity, old_listed, old_threshold),
                   new_name, category_id, description
-           FROM (SELECT line, new_name, category_id, CASE WHEN new_name IS NOT NULL THEN description END
-                            AS description, offer_id, coalesce(offer_product, product_id) AS product_id,
+           FROM (SELECT line, category_id,
+                        -- a new product's text only: an export's names on other rows are read-only
+                        CASE WHEN offer_id IS NULL AND product_id IS NULL THEN new_name END AS new_name,
+                        CASE WHEN offer_id IS NULL AND product_id IS NULL THEN description END AS description,
+                        offer_id, coalesce(offer_product, product_id) AS product_id,
                         coalesce(price, old_price) AS price, coalesce(quantity, old_quantity) AS quantity,
                         old_quantity AS quantity_seen,
                         coalesce(active, old_listed, true) AS listed,
