@@ -14,26 +14,11 @@
 -- UPDATE of offers (the join below leaves out rows whose counted values did
 -- not change).
 
--- Refresh the aggregates of these products, in one statement.
-CREATE FUNCTION refresh_products_offer_stats(p_product_ids bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    -- plpgsql, not sql: its plan is kept for the session, so a sale's
-    -- statement does not plan this UPDATE again.
-    UPDATE products p
-       SET min_price = s.min_price, seller_count = s.seller_count
-      FROM (SELECT t.id, min(o.price) AS min_price, count(o.id)::int AS seller_count
-              FROM unnest(p_product_ids) t (id)
-              LEFT JOIN offers o ON o.product_id = t.id AND o.active AND o.quantity > 0
-             GROUP BY t.id) s
-     WHERE p.id = s.id
-       AND (p.min_price IS DISTINCT FROM s.min_price OR p.seller_count <> s.seller_count);
-END $$;
-
 CREATE FUNCTION offers_refresh_products() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     touched bigint[];
+    one bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(DISTINCT product_id) INTO touched FROM new_offers WHERE active AND quantity > 0;
@@ -46,8 +31,26 @@ BEGIN
          WHERE (o.active AND o.quantity > 0) <> (n.active AND n.quantity > 0)
             OR (n.active AND n.quantity > 0 AND (o.price <> n.price OR o.product_id <> n.product_id));
     END IF;
-    IF touched IS NOT NULL THEN
-        PERFORM refresh_products_offer_stats(touched);
+    IF cardinality(touched) = 1 THEN
+        -- One product (a sale, a seller's edit): a statement whose generic
+        -- plan serves every call, so it is not planned again each time.
+        one := touched[1];
+        UPDATE products p
+           SET min_price = s.min_price, seller_count = s.seller_count
+          FROM (SELECT min(price) AS min_price, count(*)::int AS seller_count
+                  FROM offers WHERE product_id = one AND active AND quantity > 0) s
+         WHERE p.id = one
+           AND (p.min_price IS DISTINCT FROM s.min_price OR p.seller_count <> s.seller_count);
+    ELSIF touched IS NOT NULL THEN
+        -- Many: each touched product once, in one statement.
+        UPDATE products p
+           SET min_price = s.min_price, seller_count = s.seller_count
+          FROM (SELECT t.id, min(o.price) AS min_price, count(o.id)::int AS seller_count
+                  FROM unnest(touched) t (id)
+                  LEFT JOIN offers o ON o.product_id = t.id AND o.active AND o.quantity > 0
+                 GROUP BY t.id) s
+         WHERE p.id = s.id
+           AND (p.min_price IS DISTINCT FROM s.min_price OR p.seller_count <> s.seller_count);
     END IF;
     RETURN NULL;
 END $$;
