@@ -163,11 +163,11 @@ def load(server: str) -> None:
         indexes = cur.fetchall()
         for name, _ in indexes:
             cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        cur.execute("ALTER TABLE offers DISABLE TRIGGER offers_refresh_product")
+        cur.execute("ALTER TABLE offers DISABLE TRIGGER offers_refresh_products_insert")
         cur.execute(PICK)
         for statement in LOAD:
             step(cur, " ".join(statement.split())[:60], statement, params)
-        cur.execute("ALTER TABLE offers ENABLE TRIGGER offers_refresh_product")
+        cur.execute("ALTER TABLE offers ENABLE TRIGGER offers_refresh_products_insert")
         # The UPDATE left a dead copy of every product row; a live catalog has none.
         step(cur, "VACUUM FULL products", "VACUUM FULL products")
         for name, definition in indexes:

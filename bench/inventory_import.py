@@ -22,13 +22,16 @@ Prints rows/s and the ratio to the raw COPY (the issue's floor: >= 20 %).
 import argparse
 import csv
 import io
+import os
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,8 +60,6 @@ LOAD = [
 
 
 def server_dsn() -> str:
-    import os
-
     if os.environ.get("DATABASE_URL"):
         return db.with_dbname(os.environ["DATABASE_URL"], "postgres")
     return embedded.start(ROOT / "instance")
@@ -122,7 +123,14 @@ def edited(exported: bytes, rows: int, run: int) -> bytes:
     return out.getvalue().encode()
 
 
-def import_file(content: bytes) -> dict:
+def import_file(content: bytes, dsn: str) -> dict:
+    # The previous run's dead product and offer rows vacuumed first, as
+    # autovacuum would have between two imports of a live shop.
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE offers, products")
+    conn.close()
     times = {}
     started = time.perf_counter()
     upload_id = files.create_upload(SELLER, "bench.csv", content)
@@ -150,6 +158,73 @@ def raw_copy(content: bytes) -> float:
         return time.perf_counter() - started
 
 
+# The per-row trigger migration 0121 replaced, installed (disabled) in the
+# scratch database only, to time single-row writes - a sale, a seller's
+# edit - against the per-statement triggers in the same run.
+ROW_TRIGGER = [
+    """CREATE OR REPLACE FUNCTION bench_refresh_one(p_product_id bigint) RETURNS void LANGUAGE sql AS $$
+           UPDATE products p SET min_price = s.min_price, seller_count = s.seller_count
+             FROM (SELECT min(price) AS min_price, count(*)::int AS seller_count FROM offers
+                    WHERE product_id = p_product_id AND active AND quantity > 0) s
+            WHERE p.id = p_product_id
+              AND (p.min_price IS DISTINCT FROM s.min_price OR p.seller_count <> s.seller_count) $$""",
+    """CREATE OR REPLACE FUNCTION bench_refresh_row() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+           IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM bench_refresh_one(OLD.product_id); END IF;
+           IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.product_id <> OLD.product_id) THEN
+               PERFORM bench_refresh_one(NEW.product_id);
+           END IF;
+           RETURN NULL;
+       END $$""",
+    "DROP TRIGGER IF EXISTS bench_refresh_row ON offers",
+    """CREATE TRIGGER bench_refresh_row AFTER INSERT OR DELETE OR UPDATE OF product_id, price, quantity,
+           active, listed, hidden_reason, seller_suspended, product_hidden ON offers
+           FOR EACH ROW EXECUTE FUNCTION bench_refresh_row()""",
+]
+STATEMENT_TRIGGERS = ("offers_refresh_products_insert", "offers_refresh_products_update",
+                      "offers_refresh_products_delete")
+
+
+def single_row_writes(dsn: str, writes: int = 300, rounds: int = 7) -> dict[str, tuple[float, float]]:
+    """Milliseconds per single-row UPDATE, each its own transaction, of stock
+    (a sale) and of price (a seller's edit), under the per-statement
+    triggers and under the former per-row one: `rounds` alternations, the
+    median of each (the machine is shared: one round says little)."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    found = {"per statement": [], "per row (before 0121)": []}
+    with conn.cursor() as cur:
+        for statement in ROW_TRIGGER:
+            cur.execute(statement)
+
+        def use(row_trigger: bool) -> None:
+            cur.execute("BEGIN")
+            for name in (*STATEMENT_TRIGGERS, "bench_refresh_row"):
+                enable = row_trigger == (name == "bench_refresh_row")
+                cur.execute(sql.SQL("ALTER TABLE offers {} TRIGGER {}").format(
+                    sql.SQL("ENABLE" if enable else "DISABLE"), sql.Identifier(name)))
+            cur.execute("COMMIT")
+
+        try:
+            for _ in range(rounds):
+                for kind, row_trigger in (("per statement", False), ("per row (before 0121)", True)):
+                    use(row_trigger)
+                    times = []
+                    for statement in ("UPDATE offers SET quantity = quantity + %s WHERE id = %s",
+                                      "UPDATE offers SET price = price + %s WHERE id = %s"):
+                        started = time.perf_counter()
+                        for n in range(writes):
+                            cur.execute(statement, (1 if n % 2 else -1, 1 + 7 * (n // 2)))
+                        times.append((time.perf_counter() - started) * 1000 / writes)
+                    found[kind].append(times)
+        finally:
+            use(False)
+            cur.execute("DROP TRIGGER bench_refresh_row ON offers")
+    conn.close()
+    return {kind: (statistics.median(t[0] for t in runs), statistics.median(t[1] for t in runs))
+            for kind, runs in found.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reset", action="store_true", help="reload the scratch database")
@@ -171,7 +246,7 @@ def main() -> int:
         for run, rows in enumerate((10_000, 100_000)):
             content = edited(exported, rows, run)
             copy_seconds = min(raw_copy(content) for _ in range(3))
-            times = import_file(content)
+            times = import_file(content, dsn)
             ratio = copy_seconds / times["total"]
             ok &= ratio >= FLOOR and times["applied"] == rows
             print(f"import {rows:,} rows: {times['total']:.2f} s end to end "
@@ -180,6 +255,10 @@ def main() -> int:
                   f"raw COPY {copy_seconds:.3f} s ({rows / copy_seconds:,.0f} rows/s); "
                   f"ratio {ratio:.1%} (floor {FLOOR:.0%})")
             exported, _ = export_all()
+    for kind, (stock, price) in single_row_writes(dsn).items():
+        print(f"single-row writes, product aggregates {kind}: stock {stock:.3f} ms, price {price:.3f} ms "
+              "per UPDATE (own transaction, median of 7 alternated rounds)")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     print("PASS" if ok else "FAIL: below the floor")
     return 0 if ok else 1
 

@@ -92,6 +92,19 @@ def test_stop_selling_and_bad_input(app, stock):
                           ({"scope": "search", "action": "set_stock", "value": "-2"}, "from 0 to 1,000,000"),
                           ({"scope": "search", "action": "drop_table", "value": "1"}, "Not a valid choice"),
                           ({"scope": "selected", "action": "stop", "offer": "x"}, "Tick at most")]:
-        response = client.post(BULK, data=data, follow_redirects=True)
-        assert response.status_code == 200 and message in response.get_data(as_text=True), data
+        response = client.post(BULK, data=data)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), data
     assert client.post(BULK, csrf=False, data={"scope": "search", "action": "stop"}).status_code == 400
+
+
+def test_a_refused_change_keeps_the_ticked_boxes_and_what_was_typed(stock):
+    client, offers = stock["client"], stock["offers"]
+    ticked = [offers["Blue Mug"], offers["Oak Shelf"]]
+    response = client.post(BULK, data={"scope": "selected", "action": "raise_amount", "value": "1,234",
+                                       "q": "", "offer": [str(n) for n in ticked]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "could mean" in html
+    for offer_id in ticked:
+        assert f'value="{offer_id}" form="bulk" id="pick-{offer_id}" checked>' in html
+    assert f'value="{offers["Red Mug"]}" form="bulk" id="pick-{offers["Red Mug"]}">' in html
+    assert '<option value="raise_amount" selected>' in html and 'value="1,234"' in html

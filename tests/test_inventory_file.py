@@ -114,14 +114,14 @@ def test_every_refusal_reason(app, shop):
              ["", "", "", "", "", ""],                                 # blank: skipped
              ["", shop["spare_product"], "", "", "3.00", "4"],         # 10: a new offer
              ["", "424242", "", "", "3.00", "4"],                      # 11: no such product
-             ["", "", "x", "", "3.00", "4"],                           # 12: neither id
+             ["", "", "x", "", "3.00", "4"],                           # 12: neither id, no category
              [mine[1], "", "", "", "0", "1", "maybe"],                 # 13: zero price, bad flag
              ["abc", "", "", "", "1.00", "1"]]                         # 14: not an id
     number = upload_id(upload(client, to_csv(table)))
     got = refusals(app, number)
     assert {(line, column) for line, column, _ in got} == {
         (2, "price"), (3, "quantity"), (4, "offer_id"), (5, "offer_id"), (7, "offer_id"), (8, "price"),
-        (11, "product_id"), (12, "offer_id"), (13, "price"), (13, "active"), (14, "offer_id")}
+        (11, "product_id"), (12, "category"), (13, "price"), (13, "active"), (14, "offer_id")}
     messages = {(line, column): message for line, column, message in got}
     assert messages[2, "price"].startswith("“1,234” could mean 1234 or 1.234")
     assert messages[3, "quantity"] == "Enter a number from 0 to 1,000,000."
@@ -130,6 +130,7 @@ def test_every_refusal_reason(app, shop):
     assert messages[7, "offer_id"] == f"Offer {mine[2]} is already on line 6: one row per offer."
     assert messages[8, "price"] == "This cell is a formula; write the value itself."
     assert messages[11, "product_id"] == "There is no product 424242."
+    assert messages[12, "category"] == "A new product needs its category."
     assert messages[13, "price"] == "The amount must be more than 0."
     assert messages[13, "active"] == "Write yes or no."
     page = client.get(f"{FILE_PAGE}/{number}").get_data(as_text=True)
@@ -246,7 +247,15 @@ def test_large_files_run_in_the_background_one_at_a_time(app, shop):
     response = upload(client, to_csv(lines))
     number = upload_id(response)
     waiting = client.get(f"{FILE_PAGE}/{number}")
-    assert waiting.headers["Refresh"] == "2" and "Checking the file" in waiting.get_data(as_text=True)
+    assert waiting.headers["Refresh"] == "2"
+    assert "Waiting for the background worker" in waiting.get_data(as_text=True)
+    with app.app_context():  # the worker is down: after a while the page stops refreshing and says so
+        db.execute("UPDATE inventory_uploads SET status_at = now() - interval '10 minutes' WHERE id = %s",
+                   (number,))
+    stalled = client.get(f"{FILE_PAGE}/{number}")
+    assert "Refresh" not in stalled.headers and stalled.status_code == 200
+    text = stalled.get_data(as_text=True)
+    assert "the background worker may be down" in text and f'href="{FILE_PAGE}/{number}">Refresh now' in text
     assert value(app, """SELECT count(*) FROM procrastinate_jobs
                          WHERE task_name LIKE %s AND args->>'upload_id' = %s""",
                  ("%check_inventory_upload", str(number))) == 1
@@ -332,3 +341,65 @@ def test_import_from_the_browser_on_a_phone_and_a_desktop(app, page, live_server
         page.click("text=Apply 1 changes")
     assert "1 offers changed or added" in page.content()
     assert offer_state(app, shop["offers"][0]) == "(15.00,5,t)"
+
+
+def test_cells_outside_the_plain_shape_read_as_the_forms_read_them(app, shop):
+    """Plain cells are read in SQL, the others by the forms' readers: both
+    give the same values, and numbers too big for the database are refusals."""
+    client, mine = shop["client"], shop["offers"]
+    table = [files.COLUMNS[:8],
+             [f" {mine[0]} ", "", "", "", " 12.5 ", "\t3", " YES ", "007"],   # 2: spaces, a tab, case
+             [mine[1], "", "", "", "€ 1.234,50", "99999999999", "", ""],        # 3: stock too big
+             [mine[2], "", "", "", "99999999999", "1", "", "12345678"]]         # 4: price, threshold too big
+    number = upload_id(upload(client, to_csv(table)))
+    assert {(line, column) for line, column, _ in refusals(app, number)} == {
+        (3, "quantity"), (4, "price"), (4, "low_stock_threshold")}
+    apply(client, number)
+    assert offer_state(app, mine[0]) == "(12.50,3,t)"
+    assert value(app, "SELECT low_stock_threshold FROM offers WHERE id = %s", (mine[0],)) == 7
+
+
+def test_new_products_by_name_and_category(app, shop):
+    client, seller = shop["client"], shop["seller"]
+    add_category(app, "Garden Tools")
+    table = [[*files.COLUMNS[:6], "description"],
+             ["", "", "Green Hose", "garden tools", "19.90", "4", "A long hose."],  # 2: new, by the slug
+             ["", "", "Copper Kettle", "Kitchen", "30", "2", ""],                   # 3: new
+             ["", "", "copper kettle", "kitchen", "31", "2", ""],                   # 4: the same twice
+             ["", "", "Tea Pot", "Kitchen", "5.00", "1", ""],                       # 5: Souk has it
+             ["", "", "Rake", "Nowhere", "5.00", "1", ""],                          # 6: unknown category
+             ["", "", "", "Kitchen", "5.00", "1", ""],                              # 7: no name
+             ["", "", "=cmd()", "Kitchen", "5.00", "1", ""]]                        # 8: a formula
+    number = upload_id(upload(client, to_csv(table)))
+    messages = {(line, column): message for line, column, message in refusals(app, number)}
+    assert set(messages) == {(4, "product_name"), (5, "product_name"), (6, "category"), (7, "product_name"),
+                             (8, "product_name")}
+    assert messages[4, "product_name"] == ("Product “copper kettle” in Kitchen is already on line 3: "
+                                           "one row per product.")
+    assert messages[5, "product_name"].startswith("Souk already has “Tea Pot” in Kitchen: put its product_id")
+    assert messages[6, "category"].startswith("There is no category “Nowhere”")
+    page = client.get(f"{FILE_PAGE}/{number}").get_data(as_text=True)
+    assert "<b>2</b> offers will be added" in page and "Green Hose (new product)" in page
+    assert value(app, "SELECT count(*) FROM products WHERE name = 'Green Hose'") == 0  # nothing yet
+
+    apply(client, number)
+    created = rows(app, """SELECT p.name, c.name AS category, p.description, p.creator_id, p.min_price,
+                                  o.price, o.quantity, o.seller_id
+                           FROM products p JOIN categories c ON c.id = p.category_id
+                           JOIN offers o ON o.product_id = p.id
+                           WHERE p.name IN ('Green Hose', 'Copper Kettle') ORDER BY p.name""")
+    assert [(r["name"], r["category"], r["description"], r["price"], r["quantity"], r["min_price"])
+            for r in created] == [("Copper Kettle", "Kitchen", "", Decimal("30.00"), 2, Decimal("30.00")),
+                                  ("Green Hose", "Garden Tools", "A long hose.", Decimal("19.90"), 4,
+                                   Decimal("19.90"))]
+    assert {r["creator_id"] for r in created} == {r["seller_id"] for r in created} == {seller.id}
+    # On a row with an id, the name and category stay read-only, however long or unknown.
+    renamed = upload_id(upload(client, to_csv([files.COLUMNS[:6],
+                                               [shop["offers"][2], "", "x" * 300, "Nowhere", "6.00", "1"]])))
+    assert refusals(app, renamed) == set()
+    apply(client, renamed)
+    assert offer_state(app, shop["offers"][2]) == "(6.00,1,t)"
+    # The same file again: both products exist now, so nothing is created twice.
+    again = upload_id(upload(client, to_csv(table[:3])))
+    assert {(line, column) for line, column, _ in refusals(app, again)} == {(2, "product_name"),
+                                                                             (3, "product_name")}

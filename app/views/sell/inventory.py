@@ -63,7 +63,13 @@ def sell_like_this(product_id: int):
 
 @bp.route("")
 def index():
-    number, search = page_arg(), search_arg()
+    return inventory_page(page_arg(), search_arg())
+
+
+def inventory_page(number: int, search: str, bulk: dict | None = None, ticked: frozenset = frozenset(),
+                   status: int = 200):
+    """The inventory page; `bulk` (scope, action, value, errors) and the
+    `ticked` offer ids give a refused bulk change back as it was sent."""
     words = products.keywords(search)
     # A search made only of punctuation has no words: it matches nothing.
     if search and not words:
@@ -71,7 +77,8 @@ def index():
     else:
         page = paginate(offers.inventory(current_user.id, words, number, PER_PAGE), number, PER_PAGE,
                         offers.count_inventory(current_user.id, words))
-    return render_template("sell/inventory/index.html", page=page, search=search, bulk_actions=BULK_ACTIONS)
+    return render_template("sell/inventory/index.html", page=page, search=search, bulk_actions=BULK_ACTIONS,
+                           bulk=bulk or {}, ticked=ticked), status
 
 
 def _offer_or_404(offer_id: int) -> dict:

@@ -10,8 +10,9 @@ from ...forms.fields import MAX_QUERY, clean_text
 from ...forms.sell import BULK_ACTIONS, BulkChangeForm
 from ...models import offer_bulk
 from ...models import product as products
-from ...pagination import is_small_int
+from ...pagination import MAX_PAGE, is_small_int
 from ..helpers import guard_seller_pages
+from .inventory import inventory_page
 
 bp = Blueprint("sell_inventory_bulk", __name__, url_prefix="/sell/inventory/bulk")
 MAX_TICKED = 1_000
@@ -48,15 +49,24 @@ def _back(form):
     return redirect(url_for("sell_inventory.index", q=clean_text(form.q.data or "") or None))
 
 
+def _refused(form, errors: list[str]):
+    """The inventory page again (same page and search) with the change as it
+    was sent: its boxes still ticked, its action and value, and why not."""
+    number = request.form.get("page", "")
+    ticked = frozenset(int(n) for n in request.form.getlist("offer")[:MAX_TICKED] if is_small_int(n, 18))
+    bulk = {"scope": form.scope.data, "action": form.action.data, "value": form.value.data or "",
+            "errors": errors}
+    return inventory_page(int(number) if is_small_int(number) and 1 <= int(number) <= MAX_PAGE else 1,
+                          clean_text(form.q.data or "")[:MAX_QUERY], bulk, ticked, 400)
+
+
 @bp.route("", methods=["POST"])
 def preview():
     form = BulkChangeForm()
     ids, words, error = _choice(form)
     if not form.validate_on_submit() or error:
-        for message in [error, *[e for errors in form.errors.values() for e in errors]]:
-            if message:
-                flash(message, "error")
-        return _back(form)
+        messages = [error, *[message for errors in form.errors.values() for message in errors]]
+        return _refused(form, [message for message in messages if message])
     return _preview_page(form, ids, words)
 
 

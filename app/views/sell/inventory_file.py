@@ -25,6 +25,9 @@ from ..helpers import guard_seller_pages
 
 bp = Blueprint("sell_inventory_file", __name__, url_prefix="/sell/inventory/file")
 REFUSALS_PER_PAGE = 50
+# Seconds a page of an import waiting for the background worker refreshes
+# itself; a 100,000-row file is checked or applied well within them.
+WAIT_REFRESHING = 120
 # The form's own fields and the multipart envelope around the file.
 UPLOAD_REQUEST_BYTES = files.MAX_FILE_BYTES + 64 * 1024
 TOO_LARGE = (f"The file is larger than {files.MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into smaller "
@@ -119,11 +122,14 @@ def show(upload_id: int):
     page = paginate(files.refusals(upload_id, number, REFUSALS_PER_PAGE), number, REFUSALS_PER_PAGE,
                     (upload["rows_refused"] + upload["rows_skipped"], False))
     changes = files.preview_rows(upload_id) if upload["status"] == "ready" else []
+    # The page of an import the worker has yet to finish refreshes itself,
+    # with or without script; after WAIT_REFRESHING it stops (the worker may
+    # be down) and says so, with a link to look again.
+    stalled = upload["waited_seconds"] >= WAIT_REFRESHING
     response = Response(render_template("sell/inventory/import.html", upload=upload, page=page,
                                         changes=changes, form=ConfirmForm(),
-                                        kept=files.MAX_REFUSALS_KEPT))
-    if upload["status"] in ("checking", "applying"):
-        # The page refreshes itself while the worker runs, with or without script.
+                                        kept=files.MAX_REFUSALS_KEPT, stalled=stalled))
+    if upload["status"] in ("checking", "applying") and not stalled:
         response.headers["Refresh"] = "2"
     return response
 
