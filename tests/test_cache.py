@@ -3,8 +3,11 @@ on every page that shows them, guests' pages shared and revalidated, and
 nothing personal ever served to anybody else."""
 import re
 import socket
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -396,3 +399,16 @@ def test_a_shopper_with_a_message_waiting_gets_it(cached_app, teapot, make_user)
         session["_flashes"] = [("info", "A message for this shopper only.")]
     assert "A message for this shopper only." in shopper.get(teapot["pages"][-1]).get_data(as_text=True)
     assert "A message for this shopper only." not in shopper.get(teapot["pages"][-1]).get_data(as_text=True)
+
+
+def test_a_web_worker_imports_no_drawing_or_job_queue_libraries(database):
+    """Pillow, matplotlib, numpy and the job queue (procrastinate, psycopg 3)
+    weigh on every worker's memory: loaded only by what draws or queues,
+    not by serving pages."""
+    script = ("import sys; from app import create_app; app = create_app({'DATABASE_URL': sys.argv[1]}); "
+              "client = app.test_client(); [client.get(p) for p in ('/', '/c/kitchen', '/search?q=a')]; "
+              "print(' '.join(sorted(m for m in ('PIL', 'matplotlib', 'numpy', 'procrastinate', 'psycopg') "
+              "if m in sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", script, database], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+    assert loaded == ""
