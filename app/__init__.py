@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cache.init_app(app)  # before compression: it stores pages compressed
     compress.init_app(app)
     app.after_request(cache.compress_for_one_request)  # runs before flask-compress, see there
+    app.after_request(cache.finish_shopper_page)  # runs before compress_for_one_request
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

@@ -36,9 +36,10 @@ import logging
 import time
 
 import brotli
-from flask import current_app, g, make_response, request, session
+from flask import current_app, g, make_response, render_template, request, session
 from flask_caching import Cache
 from flask_caching.backends.simplecache import SimpleCache
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -75,7 +76,9 @@ def init_app(app) -> None:
     app.after_request(_store_page)
     app.after_request(_note_own_write)
     app.before_request(_serve_page)
-    app.jinja_env.globals.update(csrf_token=_csrf_token, shared_fragment=shared_fragment)
+    app.before_request(_serve_shopper_page)
+    app.jinja_env.globals.update(csrf_token=_csrf_token, shared_fragment=shared_fragment,
+                                 user_menu=user_menu)
 
 
 class _AsIs:
@@ -190,11 +193,17 @@ def shared_fragment(*key, caller):
 
 # --- guests' pages ------------------------------------------------------------
 
-def guest_page(view):
+def guest_page(view=None, *, buyers_alike: bool = False):
     """Mark a view as a catalog page whose guest version may be cached and
-    served to every guest (see the module docstring)."""
-    view.souk_guest_page = True
-    return view
+    served to every guest, and whose logged-in version may be shared among
+    plain shoppers (see _plain_shopper). buyers_alike: the page shows a
+    shopper who bought before nothing of their purchases (lists), so buyers
+    share it too."""
+    def mark(function):
+        function.souk_guest_page = True
+        function.souk_buyers_alike = buyers_alike
+        return function
+    return mark(view) if view is not None else mark
 
 
 def _is_guest_page() -> bool:
@@ -257,6 +266,95 @@ def _store_page(response):
     created = int(time.time())
     _set(key, (body, headers, created))
     return _public(response, created)
+
+
+# --- shoppers' pages ----------------------------------------------------------
+
+# What a shared shopper page holds in place of the viewer's part of the
+# header (base.html's user_menu(): inbox and cart counts, name, balance,
+# the log-out form).
+_MENU_SLOT = "souk-user-menu-slot"
+# Session keys of a logged-in visitor that change nothing a catalog page
+# shows besides the header: anything else (a message waiting) gets the page
+# rendered for them alone.
+_SHOPPER_SESSION_KEYS = _IMPERSONAL_SESSION_KEYS | {"_user_id"}
+
+
+def _plain_shopper(user) -> bool:
+    """A logged-in GET of a marked view by someone the page shows nothing of
+    their own but the header: never sold or created a product (no "your
+    offer", no edit links), not an operator (no console link), not
+    suspended (no notice), no message waiting, and for pages that show
+    purchases (the home page's recommendations and flash-sale counts, a
+    product page's review form) never bought. Their pages are the same but
+    for the header and CSRF tokens, and the time zone (part of the key)."""
+    view = current_app.view_functions.get(request.endpoint)
+    return (request.method in ("GET", "HEAD") and getattr(view, "souk_guest_page", False) and _enabled()
+            and user.is_authenticated and not (user.sells or user.is_operator or user.suspended_at)
+            and (not user.has_orders or view.souk_buyers_alike)
+            and _SHOPPER_SESSION_KEYS.issuperset(session.keys()) and not _skipping())
+
+
+def _shopper_key(user) -> str:
+    return f"shopper:{save_data()}:{user.time_zone or ''}:{_digest(request.full_path)}"
+
+
+def user_menu():
+    """base.html's header part for the logged-in viewer; a slot while a
+    shared shopper page is rendered."""
+    if "shopper_page_key" in g:
+        return Markup(_MENU_SLOT)
+    return Markup(render_template("_user_menu.html"))
+
+
+def _personal(html: str) -> str:
+    """A shared shopper page made the viewer's: their header, their token."""
+    g.pop("shopper_page_key", None)  # user_menu() renders for real from here on
+    html = html.replace(_MENU_SLOT, render_template("_user_menu.html"), 1)
+    return html.replace(_CSRF_SLOT, generate_csrf()) if _CSRF_SLOT in html else html
+
+
+def _serve_shopper_page():
+    """A plain shopper's catalog page from the shared entry: one query (the
+    session user, loaded here), no view, only the header rendered. On a miss
+    the view renders the page with slots and _finish_shopper_page stores it."""
+    if request.method not in ("GET", "HEAD") or "_user_id" not in session:
+        return None
+    user = current_user._get_current_object()
+    if not _plain_shopper(user):
+        return None
+    key = _shopper_key(user)
+    entry = _get(key)
+    if entry is None:
+        g.shopper_page_key = key
+        g.rendering_shared_fragment = True  # tokens and fragments keep their slots
+        return None
+    html, headers = entry
+    response = make_response(_personal(html))
+    response.headers.update(headers)
+    return response
+
+
+def finish_shopper_page(response):
+    """After a plain shopper's page was rendered with slots: store it (a 200
+    whose page holds nothing of the viewer's: no token of theirs, no
+    session change) and fill the slots in for this viewer. Registered after
+    compress_for_one_request, so it runs before it."""
+    key = g.get("shopper_page_key")
+    if key is None:
+        return response
+    g.rendering_shared_fragment = False
+    if response.is_streamed or response.direct_passthrough:
+        g.pop("shopper_page_key")
+        return response
+    html = response.get_data(as_text=True)
+    own_token = g.get("csrf_token")
+    if (response.status_code == 200 and response.mimetype == "text/html" and not session.modified
+            and "Set-Cookie" not in response.headers and not (own_token and own_token in html)):
+        _set(key, (html, {name: value for name, value in response.headers.items()
+                          if name in ("Content-Type", "Content-Security-Policy")}))
+    response.set_data(_personal(html))
+    return response
 
 
 # Compression of a page made for one request (a logged-in page, a guest page

@@ -10,13 +10,21 @@ decompression bomb) costs nothing.
 Each size is drawn at 1× and 2× for high-density screens:
   thumb   a square crop for list rows, THUMB px
   medium  the whole photo inside MEDIUM × MEDIUM px, for the product page
+
+Pillow is imported by the functions that draw (an upload, the generator),
+not with the module: every page that lists photos imports this one, and
+Pillow would add its weight to every web worker.
 """
+from __future__ import annotations
+
 import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # a 24-megapixel camera; more is refused before decoding
@@ -44,6 +52,8 @@ class WebSizes:
 
 
 def _open(data: bytes) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
     if not data:
         raise BadImage("The file is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
@@ -68,6 +78,8 @@ def _open(data: bytes) -> Image.Image:
 def _pixels(image: Image.Image) -> Image.Image:
     """A fresh RGB or RGBA image with the upload's pixels, turned upright
     as its camera said, and nothing else of the file."""
+    from PIL import Image, ImageOps
+
     try:
         image.seek(0)  # the first frame of an animation
         # A JPEG decodes straight at a fraction of its size when that still
@@ -89,10 +101,14 @@ def _encode(image: Image.Image, quality: int) -> bytes:
 
 
 def _square(image: Image.Image, side: int) -> Image.Image:
+    from PIL import Image, ImageOps
+
     return ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)
 
 
 def _inside(image: Image.Image, box: int) -> Image.Image:
+    from PIL import Image
+
     copy = image.copy()
     copy.thumbnail((box, box), Image.Resampling.LANCZOS)
     return copy

@@ -3,8 +3,11 @@ on every page that shows them, guests' pages shared and revalidated, and
 nothing personal ever served to anybody else."""
 import re
 import socket
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -12,15 +15,17 @@ import pytest
 from app import create_app
 from app.cache import cache
 from tests.conftest import SoukClient
-from tests.support import count_statements, log_in
+from tests.support import count_statements, log_in, make_purchase
 
 
 def login(client, user):
     """Log in, then drop the skip-the-cache mark the log-in POST left (see
-    app/cache.py), so the next pages use the cache as any later page would."""
+    app/cache.py) and the welcome message, so the next pages use the cache
+    as any later page would."""
     log_in(client, user)
     with client.session_transaction() as session:
         session.pop("cache_skip_until", None)
+        session.pop("_flashes", None)
 
 BOUND = 1  # seconds: CATALOG_CACHE_SECONDS of the app under test
 
@@ -275,10 +280,10 @@ def test_a_logged_in_catalog_page_reads_only_what_is_the_viewers(database, teapo
         assert client.get(page).status_code == 200
         reads[page] = len(statements)
     home, category, search, product = teapot["pages"]
-    # The session (no purchases, so no recommendations and no review status
-    # to read; no live sale to count their units in), and on the product page
-    # the product with the viewer's own offer.
-    assert reads == {home: 1, category: 1, search: 1, product: 2}
+    # The session (with whether they ever bought or sold): someone who did
+    # neither gets every page from the shared shopper entry with their own
+    # header spliced in.
+    assert reads == {home: 1, category: 1, search: 1, product: 1}
 
 
 def test_the_cached_flash_sales_show_each_shopper_their_own_limit(cached_app, database, teapot, make_user):
@@ -287,6 +292,7 @@ def test_the_cached_flash_sales_show_each_shopper_their_own_limit(cached_app, da
     buyer_user = make_user()
     login(buyer, buyer_user)
     login(other, make_user())
+    make_purchase(cached_app, buyer_user, [(teapot, 2)])  # a checkout writes the order with the count
     _sql(database, "INSERT INTO flash_sale_buyers (sale_id, buyer_id, units) VALUES (%s, %s, 2)",
          (sale_id, buyer_user.id))
     for _ in range(2):  # the second time from the cache
@@ -308,3 +314,101 @@ def _sale(database, offer) -> int:
             return cur.fetchone()[0]
     finally:
         conn.close()
+
+
+def _main_part(html: str) -> str:
+    """What a page shows below its header, with CSRF tokens blanked."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", html.split("</header>", 1)[1])
+
+
+def test_plain_shoppers_share_one_page_each_with_their_own_header(database, teapot, make_user, monkeypatch):
+    """Shoppers who never sold share one rendered page per address; each
+    gets their own name, cart count and CSRF token in it, with one query."""
+    app = _make_app(database, CATALOG_CACHE_SECONDS=60)
+    ada_user, bea_user = make_user(first_name="Ada"), make_user(first_name="Bea")
+    ada, bea = app.test_client(), app.test_client()
+    login(ada, ada_user)
+    login(bea, bea_user)
+    _sql(database, "INSERT INTO cart_items (user_id, offer_id, quantity, price_seen) VALUES (%s, %s, 3, 10)",
+         (bea_user.id, teapot["offer_id"]))
+    statements = count_statements(monkeypatch)
+    for page in teapot["pages"]:
+        first = ada.get(page).get_data(as_text=True)  # rendered, stored with slots
+        statements.clear()
+        second = bea.get(page).get_data(as_text=True)
+        assert len(statements) == 1, page  # Bea's session user, nothing else
+        assert "Ada" in first and "Bea" not in first and "Cart (3)" not in first, page
+        assert "Bea" in second and "Ada" not in second and "Cart (3)" in second, page
+        assert _token(first) != _token(second) and _token(first) not in second, page
+        assert "souk-" not in first and "souk-" not in second, page  # no slot left unfilled
+        assert _main_part(first) == _main_part(second), page
+    # The token each got works for them.
+    form = {"csrf_token": _token(second), "offer_id": teapot["offer_id"], "quantity": "1", "next": "/"}
+    assert bea.post("/cart/add", csrf=False, data=form).status_code == 302
+
+
+def test_a_seller_never_gets_a_shared_shopper_page(cached_app, database, teapot, make_user):
+    shopper = cached_app.test_client()
+    login(shopper, make_user())
+    product_page = teapot["pages"][-1]
+    assert "Sell one like this" in shopper.get(product_page).get_data(as_text=True)  # stored for shoppers
+    seller = cached_app.test_client()
+    with cached_app.app_context():
+        from app.models import user as users
+
+        owner = users.get_user(teapot["seller_id"])
+    login(seller, owner)
+    assert "Change your offer" in seller.get(product_page).get_data(as_text=True)
+    # A shopper who starts selling sees their own offer on the next page.
+    newcomer_user = make_user()
+    newcomer = cached_app.test_client()
+    login(newcomer, newcomer_user)
+    assert "Sell one like this" in newcomer.get(product_page).get_data(as_text=True)
+    _sql(database, "INSERT INTO offers (product_id, seller_id, price, quantity) VALUES (%s, %s, 9, 1)",
+         (teapot["product_id"], newcomer_user.id))
+    assert "Change your offer" in newcomer.get(product_page).get_data(as_text=True)
+
+
+def test_a_buyer_shares_lists_but_not_pages_that_show_purchases(cached_app, teapot, make_user, make_offer,
+                                                               monkeypatch):
+    buyer_user = make_user(first_name="Bob")
+    make_purchase(cached_app, buyer_user, [(make_offer(name="Old Kettle", category="Kitchen"), 1)])
+    login(cached_app.test_client(), make_user())
+    shopper = cached_app.test_client()
+    login(shopper, make_user())
+    buyer = cached_app.test_client()
+    login(buyer, buyer_user)
+    statements = count_statements(monkeypatch)
+    for page in teapot["pages"]:
+        shopper.get(page)  # stored for shoppers
+        statements.clear()
+        assert "Bob" in buyer.get(page).get_data(as_text=True)
+        if page.startswith(("/c/", "/search")):
+            assert len(statements) == 1, page  # lists show nothing of their purchases: shared
+        else:
+            assert len(statements) > 1, page  # recommendations, the review form: theirs
+
+
+def test_a_shopper_with_a_message_waiting_gets_it(cached_app, teapot, make_user):
+    login(cached_app.test_client(), make_user())
+    cached_app.test_client().get(teapot["pages"][-1])
+    shopper = cached_app.test_client()
+    login(shopper, make_user())
+    shopper.get(teapot["pages"][-1])  # the shared entry exists
+    with shopper.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for this shopper only.")]
+    assert "A message for this shopper only." in shopper.get(teapot["pages"][-1]).get_data(as_text=True)
+    assert "A message for this shopper only." not in shopper.get(teapot["pages"][-1]).get_data(as_text=True)
+
+
+def test_a_web_worker_imports_no_drawing_or_job_queue_libraries(database):
+    """Pillow, matplotlib, numpy and the job queue (procrastinate, psycopg 3)
+    weigh on every worker's memory: loaded only by what draws or queues,
+    not by serving pages."""
+    script = ("import sys; from app import create_app; app = create_app({'DATABASE_URL': sys.argv[1]}); "
+              "client = app.test_client(); [client.get(p) for p in ('/', '/c/kitchen', '/search?q=a')]; "
+              "print(' '.join(sorted(m for m in ('PIL', 'matplotlib', 'numpy', 'procrastinate', 'psycopg') "
+              "if m in sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", script, database], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+    assert loaded == ""

@@ -39,6 +39,9 @@ class User:
     cart_units: int = 0
     unread_notices: int = 0  # counted up to notification.UNREAD_CAP + 1
     has_orders: bool = False  # bought anything (the home page's recommendations)
+    # Ever offered or created a product: catalog pages may show them their own
+    # rows (app/cache.py shares pages only among those who never did).
+    sells: bool = False
     # The web session this user object was loaded for (see user_session).
     session_token: str | None = None
 
@@ -66,14 +69,17 @@ USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", 
 _USER_COLUMNS = ", ".join(USER_COLUMNS)
 # What every page's header shows of the logged-in user besides the columns:
 # units in the cart and unread notices (capped), for users `u`; and whether
-# they ever bought (the home page's recommendations need a purchase). Read
+# they ever bought (the home page's recommendations need a purchase) or
+# sold (app/cache.py's shared shopper pages hold nobody's own rows). Read
 # in the one query that loads the session user (user_session.user_for_session).
 HEADER_COUNTS = f"""(SELECT coalesce(sum(c.quantity), 0) FROM cart_items c WHERE c.user_id = u.id)
                        AS cart_units,
                    (SELECT count(*) FROM (SELECT 1 FROM notifications n
                                           WHERE n.user_id = u.id AND n.read_at IS NULL
                                           LIMIT {UNREAD_CAP + 1}) unread) AS unread_notices,
-                   EXISTS (SELECT 1 FROM orders o WHERE o.buyer_id = u.id) AS has_orders"""
+                   EXISTS (SELECT 1 FROM orders o WHERE o.buyer_id = u.id) AS has_orders,
+                   (EXISTS (SELECT 1 FROM offers f WHERE f.seller_id = u.id)
+                    OR EXISTS (SELECT 1 FROM products p WHERE p.creator_id = u.id)) AS sells"""
 
 
 def get_user(user_id: int) -> User | None:

@@ -100,7 +100,7 @@ def _page_of(filters: products.Filters, sort: str, number: int):
 # Guests' lists that the page cache did not answer, per address (numbers in
 # config.RATE_LIMITS): any, and those past page 1 or filtered, more tightly.
 @bp.route("/search")
-@guest_page
+@guest_page(buyers_alike=True)
 @guest_limited("guest_lists")
 @guest_limited("guest_deep_lists", _past_first_page_or_filtered)
 def search():
@@ -113,7 +113,7 @@ def search():
 
 
 @bp.route("/c/<slug>")
-@guest_page
+@guest_page(buyers_alike=True)
 @guest_limited("guest_lists")
 @guest_limited("guest_deep_lists", _past_first_page_or_filtered)
 def category_page(slug: str):

@@ -23,7 +23,9 @@ def home():
                             HOME_PRODUCTS)[:HOME_PRODUCTS]
     flash_sales = remember("home_sales", sales.home_sales)
     if user and flash_sales["live"]:
-        bought = sales.units_bought(user.id, [sale["id"] for sale in flash_sales["live"]])
+        # Only a buyer can have bought in a sale (the session user says).
+        bought = (sales.units_bought(user.id, [sale["id"] for sale in flash_sales["live"]])
+                  if user.has_orders else {})
         flash_sales = {**flash_sales, "live": [{**sale, "bought": bought.get(sale["id"], 0)}
                                                for sale in flash_sales["live"]]}
     context = {

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ... import db, jobs
+from ... import db
 from ...errors import error_response
 from ...forms.sell import ConfirmForm, InventoryFileForm, ThresholdForm
 from ...models import inventory_file as files
@@ -99,6 +99,8 @@ def upload():
         with db.transaction():
             upload_id = files.create_upload(current_user.id, form.file.data.filename, content)
             if not inline:
+                from ... import jobs  # the job queue (procrastinate, psycopg 3): not in every worker
+
                 jobs.defer_in_transaction(jobs.check_inventory_upload, upload_id=upload_id)
     except files.ImportRunning:
         form.file.errors.append("Another import of yours is running: wait until it ends (see below).")
@@ -144,6 +146,8 @@ def apply(upload_id: int):
         with db.transaction():
             started = files.start_applying(upload_id, current_user.id)
             if started and not inline:
+                from ... import jobs
+
                 jobs.defer_in_transaction(jobs.apply_inventory_upload, upload_id=upload_id)
     except files.ImportRunning:
         flash("Another import of yours is running: apply this one when it ends.", "error")
