@@ -442,8 +442,9 @@ REPLICA_ENDPOINTS = ("main.home", "catalog.search", "catalog.category_page", "ca
                      "users.page", "photos.photo_file", "purchases.history", "purchases.detail",
                      "account_analytics.", "sell_analytics.", "api.list_products", "api.product")
 # Reads that must see the latest state on every node: a logout, a "log out
-# everywhere" or a revoked API token takes effect at once.
-PRIMARY_TABLES = re.compile(r"\b(user_sessions|api_tokens)\b", re.I)
+# everywhere" or a revoked API token takes effect at once (session_account
+# reads user_sessions).
+PRIMARY_TABLES = re.compile(r"\b(user_sessions|session_account|api_tokens)\b", re.I)
 _READ_START = re.compile(r"\s*(\(\s*)*(SELECT|WITH|EXPLAIN|VALUES|TABLE|SHOW)\b", re.I)
 _WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY|CALL|nextval|setval|pg_advisory\w*"
                           r"|procrastinate_\w+|ANALYZE|FOR\s+(SHARE|NO\s+KEY|KEY))\b", re.I)

@@ -32,34 +32,6 @@ class CartError(Exception):
         self.message = message
 
 
-# What a priced line needs: the offer, its product and seller, and the flash
-# sale live on it at the transaction's time (sales of one offer never
-# overlap, so at most one matches) with what this buyer already bought in it
-# and holds of it. Units held by others in holds whose time is up count as
-# stock and sale units again (they are given back by the next take; see
-# migration 0090), and the buyer's own live hold is theirs: so "units left"
-# is right before any job runs. LEFT JOINs throughout so an unknown offer id
-# still yields its line.
-_LINE_COLUMNS = """
-    o.price AS offer_price, o.quantity + coalesce(st.units, 0) + coalesce(hd.units, 0) AS stock,
-    o.active, o.seller_id, o.product_id,
-    o.seller_suspended, o.hidden_reason IS NOT NULL OR o.product_hidden AS taken_down,
-    p.name AS product_name, u.first_name || ' ' || u.last_name AS seller_name,
-    s.id AS sale_id, s.sale_price,
-    s.units_total - s.units_sold + coalesce(st.sale_units, 0) + coalesce(hd.units, 0) AS sale_units_left,
-    s.per_customer_limit AS sale_limit, coalesce(b.units, 0) AS sale_bought, s.ends_at AS sale_ends_at,
-    coalesce(hd.units, 0) AS held, hd.expires_at AS held_until"""
-_LINE_JOINS = """
-    LEFT JOIN products p ON p.id = o.product_id
-    LEFT JOIN users u ON u.id = o.seller_id
-    LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
-    LEFT JOIN flash_sale_buyers b ON b.sale_id = s.id AND b.buyer_id = %(buyer)s
-    LEFT JOIN sale_holds hd ON hd.offer_id = o.id AND hd.buyer_id = %(buyer)s AND hd.expires_at > now()
-    LEFT JOIN LATERAL (SELECT sum(h.units) AS units,
-                              sum(h.units) FILTER (WHERE h.sale_id = s.id) AS sale_units
-                       FROM sale_holds h WHERE h.offer_id = o.id AND h.expires_at <= now()) st ON true"""
-
-
 def _priced(rows: list[dict]) -> list[dict]:
     """Add the unit price each line would be bought at now: the sale price
     during a live sale (never above the regular price), else the price."""
@@ -75,28 +47,21 @@ def _priced(rows: list[dict]) -> list[dict]:
     return rows
 
 
-_CART_LINES = (
-    f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
-        FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
-        WHERE c.user_id = %(buyer)s
-        ORDER BY seller_name, o.seller_id, p.name, o.id""")
-_ITEM_LINES = (
-    f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
-        FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
-        LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
-        ORDER BY seller_name, o.seller_id, p.name, i.offer_id""")
+# The lines with what would stop them selling: priced_lines (migration 0091),
+# a function so that its plan is kept.
+_PRICED_LINES = "SELECT * FROM priced_lines(%s::bigint, %s::bigint[], %s::int[])"
 
 
 def cart_lines(user_id: int) -> list[dict]:
     """The user's cart lines priced now, ordered by seller then product."""
-    return _priced(db.query(_CART_LINES, {"buyer": user_id}))
+    return _priced(db.query(_PRICED_LINES, (user_id, None, None)))
 
 
 def lines_for_items(buyer_id: int, items: list[tuple[int, int]]) -> list[dict]:
     """(offer_id, quantity) pairs priced like cart lines. An unknown offer
     comes back with offer_price None so the caller can name the problem."""
-    return _priced(db.query(_ITEM_LINES, {"buyer": buyer_id, "offers": [offer for offer, _ in items],
-                                          "quantities": [quantity for _, quantity in items]}))
+    return _priced(db.query(_PRICED_LINES, (buyer_id, [offer for offer, _ in items],
+                                            [quantity for _, quantity in items])))
 
 
 def problem_for(line: dict, reason: str, message: str) -> dict:
