@@ -54,13 +54,14 @@ from . import address, cart, notification, order_notices, shipping
 
 MAX_KEY_LENGTH = 100
 
-# The statements of every checkout.
-_REPLAYED = ("""SELECT id, total, created_at FROM purchases
-                           WHERE buyer_id = %s AND idempotency_key = %s""")
-_NEW_IDS = ("""SELECT now() AS placed_at,
-                                 nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
-                                 ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
-                                       FROM generate_series(1, %s::int)) AS orders""")
+# The statements of every checkout: the lines (cart.locked_lines), then
+# the ids and address, then the write.
+_REPLAYED = """SELECT id, total, created_at FROM purchases WHERE buyer_id = %s AND idempotency_key = %s"""
+_NEW_IDS = (f"""SELECT now() AS placed_at, nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
+                       ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
+                             FROM generate_series(1, %(orders)s::int)) AS orders,
+                       a.recipient, a.address
+                FROM (VALUES (1)) one LEFT JOIN LATERAL ({address.SHIP_TO}) a ON true""")
 _WRITE = (
     """SELECT * FROM place_order_write(
            %s::bigint, %s::bigint, %s::text, %s::numeric, %s::boolean, %s::text,
@@ -127,29 +128,46 @@ def place_order(buyer_id: int, idempotency_key: str | None,
     try:
         return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id, total_seen)
     except db.Refused as refused:
+        if refused.reason == "replayed":  # read after the rollback; it committed before
+            return _replayed(buyer_id, idempotency_key)
         raise CheckoutFailed([_write_problem(buyer_id, refused)]) from None
 
 
-def _ship_to(buyer_id: int, address_id: int | None) -> str:
+def _ship_to(row: dict, address_id: int | None) -> str:
     """The address label copied onto the orders, or CheckoutFailed."""
-    row = (address.default_address(buyer_id) if address_id is None
-           else address.address_of(buyer_id, address_id))
-    if row is None:
+    if row["address"] is None:
         raise CheckoutFailed([_order_problem(
             "no_address", "Add a shipping address first." if address_id is None
             else "Choose one of your addresses to ship to.")])
     return address.shipping_label(row)
 
 
+def _replayed(buyer_id: int, key: str | None) -> dict | None:
+    """The purchase this idempotency key already bought, or None."""
+    done = db.query_one(_REPLAYED, (buyer_id, key)) if key is not None else None
+    return {**done, "replayed": True} if done else None
+
+
 def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
                  address_id: int | None, total_seen: Decimal | None) -> dict:
-    cart.lock_buyer(buyer_id)
-    if key is not None:
-        done = db.query_one(_REPLAYED, (buyer_id, key))
+    try:
+        return _place(buyer_id, key, items, address_id, total_seen)
+    except CheckoutFailed:
+        # A second submit of a placed order finds the cart emptied or the
+        # units bought: it answers with the purchase (the buyer's lock is
+        # held, so the first one has committed by now).
+        done = _replayed(buyer_id, key)
         if done:
-            return {**done, "replayed": True}
-    lines = cart.cart_lines(buyer_id) if items is None else cart.lines_for_items(buyer_id, items)
-    ship_to = _ship_to(buyer_id, address_id)
+            return done
+        raise
+
+
+def _place(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
+           address_id: int | None, total_seen: Decimal | None) -> dict:
+    lines = cart.locked_lines(buyer_id, items)
+    ids = db.query_one(_NEW_IDS, {"orders": len({line["seller_id"] for line in lines}),
+                                  "user": buyer_id, "address": address_id})
+    ship_to = _ship_to(ids, address_id)
     sellers = _check_lines(buyer_id, lines)
     total = sum(group["total"] for group in sellers)
     if total_seen is not None and total != total_seen:
@@ -157,7 +175,6 @@ def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | 
             "total_changed", f"The total changed from {format_money(total_seen)} to {format_money(total)} "
                              "since you reviewed your order (a shipping fee or a price changed). Check the "
                              "order below and place it again.")])
-    ids = db.query_one(_NEW_IDS, (len(sellers),))
     orders = [{"id": order_id, "purchase_id": ids["purchase"], "seller_id": group["seller_id"],
                "buyer_id": buyer_id, "subtotal": group["subtotal"], "shipping_fee": group["shipping_fee"],
                "ship_to": ship_to} for order_id, group in zip(ids["orders"], sellers, strict=True)]
