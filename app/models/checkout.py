@@ -2,22 +2,30 @@
 all or nothing. The HTML checkout and the JSON API both call place_order.
 
 Order of work inside the transaction (why it cannot oversell, charge twice
-or deadlock, and why a flash sale's hot rows are locked only briefly):
+or deadlock, and why a flash sale's hot rows are locked only briefly), in
+three round trips:
 1. A per-buyer advisory lock (cart.lock_buyer) serialises one buyer's
    checkouts and holds, so a double submit waits for the first and then
    finds its purchase by the idempotency key (or an emptied cart), and the
-   buyer's per-customer counts cannot race.
-2. The lines (with the buyer's live holds), the address and the shipping
-   fees are read and checked without locks; a checkout that would fail
+   buyer's per-customer counts cannot race. It is sent with the BEGIN and
+   the read of the lines (cart.locked_lines), whose snapshot is taken once
+   the lock is held.
+2. The lines (with the buyer's live holds and the sellers' shipping
+   settings; priced_lines, migration 0091, keeps its plan) are checked
+   without row locks, after one more statement draws the ids of the
+   purchase and orders and reads the address; a checkout that would fail
    fails here, before it queues on any busy row: a sold-out sale answers
-   "sold out" from this read alone (fail fast). Ids for the purchase and
-   orders are drawn from their sequences.
+   "sold out" from this read alone (fail fast). A checkout that fails finds
+   the purchase its key already made, if any, and answers with it.
 3. Everything is written by one call of the SQL function
-   place_order_write (migration 0090), one round trip:
-   a. the buyer's rows first, which nobody else waits for: the purchase,
-      the cart emptied, the balance debited with its ledger row, the orders
-      holding the money (orders.held_amount and a 'hold' row of
-      order_money; no seller balance is touched) and the notices;
+   place_order_write (migrations 0090, 0092), committed in the same round
+   trip (db.commit_with):
+   a. the key first: one that already bought refuses ('replayed', and the
+      purchase is answered); then the buyer's rows, which nobody else
+      waits for: the purchase, the cart emptied, the balance debited with
+      its ledger row, the orders holding the money (orders.held_amount and
+      a 'hold' row of order_money; no seller balance is touched) and the
+      notices;
    b. then the hot rows, line by line in (product_id, offer_id) order.
       Units the buyer holds (sale_holds: "Add to cart" of a flash sale took
       them off the offer's stock and into the sale's count already) are
@@ -35,15 +43,20 @@ or deadlock, and why a flash sale's hot rows are locked only briefly):
       updates of other checkouts and let a seller's SELECT ... FOR UPDATE
       wedge itself between two locks of a checkout). Their trigger appends
       to sales_pending; products.units_sold and the seller summary are
-      summed from it later (fold_pending_sales), off the hot path.
+      summed from it later (fold_pending_sales), off the hot path. A unit
+      taken changes the product's offer statistics only when the offer
+      sells out (migration 0091), so the product row is not written.
    So a hot row is held from its UPDATE to the commit only while the rest
    of one server-side call runs: no round trip to Python in between.
-Holds (cart.add_to_cart) lock in the same order: the offer's row, then the
-sale's, then the buyer's hold row; a hold whose time is up is given back by
-whoever next locks the offer (or the periodic job), and every read of
-"units left" counts it as free already.
+Holds (cart.add_to_cart: one read, then add_line of migration 0092 sent
+with the buyer's lock and committed in the same round trip) lock in the
+same order: the buyer, the offer's row, then the sale's, then the buyer's
+hold row; a hold whose time is up is given back by whoever next locks the
+offer (or the periodic job), and every read of "units left" counts it as
+free already.
 Any deadlock or serialization failure that still happens is retried by
-db.run_transaction, and answered with db.Busy (a 503) after the last try.
+db.run_transaction (db.atomic_value for a hold), and answered with db.Busy
+(a 503) after the last try.
 """
 from decimal import Decimal
 
