@@ -436,6 +436,8 @@ def atomic_value(statement, params=(), attempts: int = 6):
     flash sale's hold). Retried like run_transaction."""
     if g.get("db_depth"):
         raise RuntimeError("atomic_value is a transaction of its own, not inside db.transaction()")
+    if _replicas():
+        g.db_wrote = True  # it writes (by a function's SELECT): the request reads the primary from now on
     return _retrying(lambda: _run(statement, params, _value, commits=True), attempts)
 
 
