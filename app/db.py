@@ -208,11 +208,18 @@ def _replicas() -> list:
 
 
 def connection():
-    """The current app context's connection (autocommit unless in a transaction)."""
+    """The current app context's connection (autocommit unless in a
+    transaction). Inside a transaction() block whose BEGIN has not been sent
+    yet (see there), it is sent now: a cursor of this connection then works
+    inside the transaction."""
     if "db_conn" not in g:
         g.db_conn = _pool().getconn()
-        g.db_depth = 0
+        g.setdefault("db_depth", 0)  # a transaction's first statement may retry on a fresh one
         g.db_untouched = True  # nothing has run on it yet in this context
+    begin = g.pop("db_begin", None)
+    if begin is not None:
+        with g.db_conn.cursor() as cur:
+            cur.execute(begin)
     return g.db_conn
 
 
@@ -243,23 +250,28 @@ class Refused(Exception):
         self.offer_id = offer_id
 
 
-def _may_retry(statement) -> bool:
+def _may_retry(statement, opens: bool, commits: bool) -> bool:
     """Whether a statement that failed on a broken connection can safely run
-    again on a new one: only a plain SELECT (or the BEGIN of a transaction)
-    outside a transaction, as the first statement on that connection, so no
-    earlier work of the request was lost with it and nothing was written. A
-    write is never retried: the server may have committed it before the
+    again on a new one: only a plain SELECT outside a transaction, or the
+    first statement of a transaction (`opens`: sent with the BEGIN; an
+    uncommitted transaction is rolled back with the lost connection), as the
+    first statement on that connection, so no earlier work of the request
+    was lost with it and nothing was written. Nothing that commits is ever
+    retried (`commits`): the server may have committed it before the
     connection broke."""
     conn = g.get("db_conn")
-    return (conn is not None and conn.closed != 0 and g.get("db_depth") == 0
-            and g.get("db_untouched", False) and isinstance(statement, str)
-            and statement.lstrip().upper().startswith(("SELECT", "BEGIN")))
+    return (conn is not None and conn.closed != 0 and g.get("db_untouched", False) and not commits
+            and (opens or (g.get("db_depth") == 0 and isinstance(statement, str)
+                           and statement.lstrip().upper().startswith("SELECT"))))
 
 
-def _run(statement, params, fetch, cursor_factory=None):
-    """Run one statement and return fetch(cursor). A SELECT that finds its
-    pooled connection dead (the server restarted since it was last used)
-    runs once more on a fresh connection; any other failure propagates.
+def _run(statement, params, fetch, cursor_factory=None, commits: bool = False):
+    """Run one statement and return fetch(cursor), sending the pending BEGIN
+    of the transaction block it is the first of in the same round trip. A
+    SELECT, or a transaction's first statement, that finds its pooled
+    connection dead (the server restarted since it was last used) runs once
+    more on a fresh connection; any other failure propagates (`commits`: the
+    statement commits its transaction, see commit_with and atomic_value).
     A read of a read-only page may run on a replica (see _read_connection)."""
     replica_conn = _read_connection(statement)
     if replica_conn is not None:
@@ -270,12 +282,13 @@ def _run(statement, params, fetch, cursor_factory=None):
         except REPLICA_FALLBACK_ERRORS as exc:
             _leave_replica(exc)  # and run it on the primary below
     for attempt in range(2):
+        begin = g.pop("db_begin", None)
         conn = connection()
         if "db_wrote" not in g and _replicas() and _kind(_text(statement, conn)) == WRITE:
             g.db_wrote = True  # this request's reads stay on the primary from now on
         try:
             with conn.cursor(cursor_factory=cursor_factory) as cur:
-                cur.execute(statement, params)
+                cur.execute(statement if begin is None else _after(begin, statement), params)
                 result = fetch(cur)
         except psycopg2.errors.RaiseException as exc:
             if exc.diag.message_primary != "refused":
@@ -283,12 +296,21 @@ def _run(statement, params, fetch, cursor_factory=None):
             hint = exc.diag.message_hint
             raise Refused(exc.diag.message_detail, int(hint) if hint else None) from None
         except CONNECTION_ERRORS:
-            if attempt or not _may_retry(statement):
+            if attempt or not _may_retry(statement, opens=begin is not None, commits=commits):
                 raise
             _release_connection()
+            if begin is not None:
+                g.db_begin = begin  # the transaction starts over on the fresh connection
             continue
         g.db_untouched = False
         return result
+
+
+def _after(begin: str, statement):
+    """`statement` preceded by `begin` (a BEGIN), to send both at once."""
+    if isinstance(statement, str):
+        return f"{begin}; {statement}"
+    return sql.Composed([sql.SQL(begin + "; "), statement])
 
 
 def _all(cur):
@@ -354,39 +376,44 @@ def transaction(isolation: str | None = None):
 
     Nested blocks join the outer transaction. `isolation` is one of
     'READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'.
+
+    The BEGIN is sent with the block's first statement through this module,
+    in one round trip (a checkout's BEGIN, buyer lock and read are one;
+    each statement of a message still takes its own snapshot), or when the
+    block asks for connection() to use a cursor of its own. The block's
+    first statement, run again on a fresh connection when the pooled one was
+    found dead (see _run), starts the transaction there.
     """
-    conn = connection()
-    if g.db_depth:
+    if g.get("db_depth"):
         g.db_depth += 1
         try:
-            yield conn
+            yield
         finally:
             g.db_depth -= 1
         return
+    connection()  # taken now: a busy pool refuses before the block runs
     levels = {None: "BEGIN", "READ COMMITTED": "BEGIN ISOLATION LEVEL READ COMMITTED",
               "REPEATABLE READ": "BEGIN ISOLATION LEVEL REPEATABLE READ",
               "SERIALIZABLE": "BEGIN ISOLATION LEVEL SERIALIZABLE"}
-    # BEGIN changes nothing, so on a connection found dead it simply runs
-    # again on a fresh one (see _run).
-    _run(levels[isolation], (), lambda cur: None)
-    conn = connection()
+    g.db_begin = levels[isolation]
     g.db_depth = 1
     g.pop("db_committed", None)
     try:
-        yield conn
+        yield
     except BaseException:
         g.db_depth = 0
         g.pop("db_committed", None)
-        if not conn.closed:
+        conn = g.get("db_conn")
+        if g.pop("db_begin", None) is None and conn is not None and not conn.closed:
             try:
                 _rollback(conn)
             except psycopg2.Error:
                 pass  # the connection is broken; the pool discards it when given back
         raise
     g.db_depth = 0
-    if g.pop("db_committed", False):
-        return
-    with conn.cursor() as cur:
+    if g.pop("db_committed", False) or g.pop("db_begin", None) is not None:
+        return  # committed by commit_with, or nothing ran
+    with g.db_conn.cursor() as cur:
         cur.execute("COMMIT")
 
 
@@ -398,18 +425,38 @@ def commit_with(statement, params=()) -> None:
     block then commits nothing more."""
     if g.get("db_depth") != 1:
         raise RuntimeError("commit_with needs to be in an outermost db.transaction()")
-    _run(f"{statement}; COMMIT", params, lambda cur: None)
+    _run(f"{statement}; COMMIT", params, lambda cur: None, commits=True)
     g.db_committed = True
+
+
+def atomic_value(statement, params=(), attempts: int = 6):
+    """Run `statement` (one or more statements in one message) outside any
+    transaction block, as one transaction that commits in the same round
+    trip, and return the first column of its last statement's first row:
+    its locks are held only while it runs and the commit is flushed (a
+    flash sale's hold). Retried like run_transaction."""
+    if g.get("db_depth"):
+        raise RuntimeError("atomic_value is a transaction of its own, not inside db.transaction()")
+    if _replicas():
+        g.db_wrote = True  # it writes (by a function's SELECT): the request reads the primary from now on
+    return _retrying(lambda: _run(statement, params, _value, commits=True), attempts)
 
 
 def run_transaction(fn, *args, isolation: str | None = None, attempts: int = 6, **kwargs):
     """Call fn(*args, **kwargs) inside a transaction, retrying it when it loses
     to a concurrent one (serialization failure or deadlock). After the last
     attempt raises Busy, which the app answers with a 503, never a 500."""
+    def attempt():
+        with transaction(isolation):
+            return fn(*args, **kwargs)
+
+    return _retrying(attempt, attempts)
+
+
+def _retrying(call, attempts: int):
     for attempt in range(attempts):
         try:
-            with transaction(isolation):
-                return fn(*args, **kwargs)
+            return call()
         except TransactionRollbackError as exc:
             if attempt == attempts - 1:
                 raise Busy("the store is very busy, please try again") from exc

@@ -247,3 +247,23 @@ def test_a_shipping_fee_changed_after_review_is_not_charged_without_warning(app,
 def value_of(app, statement, params=()):
     with app.app_context():
         return db.query_value(statement, params)
+
+
+def test_a_buyer_without_an_address_types_one_at_checkout(app, database, user_client, make_offer):
+    client, buyer = user_client(balance="50", address="")
+    offer = make_offer(price="10.00", quantity=5)
+    add(client, offer)
+    key = checkout_key(client)
+    refused = place(client, key)  # nothing typed: the fields to fill in are named, nothing is bought
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Add the address to ship to." in page and "Enter who receives the parcels." in page
+    half = place(client, key, recipient="Ada Buyer")
+    assert half.status_code == 400 and "Enter the address to ship to." in half.get_data(as_text=True)
+    placed = place(client, key, recipient="Ada Buyer", address="2 Checkout Lane")
+    assert placed.status_code == 302
+    with app.app_context():
+        assert db.query_value("SELECT count(*) FROM addresses WHERE user_id = %s", (buyer.id,)) == 1
+        assert db.query_value("SELECT ship_to FROM orders WHERE buyer_id = %s",
+                              (buyer.id,)) == "Ada Buyer\n2 Checkout Lane"
+    assert_invariants(database, {offer["offer_id"]: 5})

@@ -32,34 +32,6 @@ class CartError(Exception):
         self.message = message
 
 
-# What a priced line needs: the offer, its product and seller, and the flash
-# sale live on it at the transaction's time (sales of one offer never
-# overlap, so at most one matches) with what this buyer already bought in it
-# and holds of it. Units held by others in holds whose time is up count as
-# stock and sale units again (they are given back by the next take; see
-# migration 0090), and the buyer's own live hold is theirs: so "units left"
-# is right before any job runs. LEFT JOINs throughout so an unknown offer id
-# still yields its line.
-_LINE_COLUMNS = """
-    o.price AS offer_price, o.quantity + coalesce(st.units, 0) + coalesce(hd.units, 0) AS stock,
-    o.active, o.seller_id, o.product_id,
-    o.seller_suspended, o.hidden_reason IS NOT NULL OR o.product_hidden AS taken_down,
-    p.name AS product_name, u.first_name || ' ' || u.last_name AS seller_name,
-    s.id AS sale_id, s.sale_price,
-    s.units_total - s.units_sold + coalesce(st.sale_units, 0) + coalesce(hd.units, 0) AS sale_units_left,
-    s.per_customer_limit AS sale_limit, coalesce(b.units, 0) AS sale_bought, s.ends_at AS sale_ends_at,
-    coalesce(hd.units, 0) AS held, hd.expires_at AS held_until"""
-_LINE_JOINS = """
-    LEFT JOIN products p ON p.id = o.product_id
-    LEFT JOIN users u ON u.id = o.seller_id
-    LEFT JOIN flash_sales s ON s.offer_id = o.id AND s.starts_at <= now() AND s.ends_at > now()
-    LEFT JOIN flash_sale_buyers b ON b.sale_id = s.id AND b.buyer_id = %(buyer)s
-    LEFT JOIN sale_holds hd ON hd.offer_id = o.id AND hd.buyer_id = %(buyer)s AND hd.expires_at > now()
-    LEFT JOIN LATERAL (SELECT sum(h.units) AS units,
-                              sum(h.units) FILTER (WHERE h.sale_id = s.id) AS sale_units
-                       FROM sale_holds h WHERE h.offer_id = o.id AND h.expires_at <= now()) st ON true"""
-
-
 def _priced(rows: list[dict]) -> list[dict]:
     """Add the unit price each line would be bought at now: the sale price
     during a live sale (never above the regular price), else the price."""
@@ -75,28 +47,30 @@ def _priced(rows: list[dict]) -> list[dict]:
     return rows
 
 
-_CART_LINES = (
-    f"""SELECT c.offer_id, c.quantity, c.price_seen, {_LINE_COLUMNS}
-        FROM cart_items c JOIN offers o ON o.id = c.offer_id {_LINE_JOINS}
-        WHERE c.user_id = %(buyer)s
-        ORDER BY seller_name, o.seller_id, p.name, o.id""")
-_ITEM_LINES = (
-    f"""SELECT i.offer_id, i.quantity, NULL::numeric AS price_seen, {_LINE_COLUMNS}
-        FROM unnest(%(offers)s::bigint[], %(quantities)s::int[]) AS i (offer_id, quantity)
-        LEFT JOIN offers o ON o.id = i.offer_id {_LINE_JOINS}
-        ORDER BY seller_name, o.seller_id, p.name, i.offer_id""")
+# The lines with what would stop them selling: priced_lines (migration 0091),
+# a function so that its plan is kept.
+_PRICED_LINES = "SELECT * FROM priced_lines(%s::bigint, %s::bigint[], %s::int[])"
 
 
 def cart_lines(user_id: int) -> list[dict]:
     """The user's cart lines priced now, ordered by seller then product."""
-    return _priced(db.query(_CART_LINES, {"buyer": user_id}))
+    return _priced(db.query(_PRICED_LINES, (user_id, None, None)))
 
 
 def lines_for_items(buyer_id: int, items: list[tuple[int, int]]) -> list[dict]:
     """(offer_id, quantity) pairs priced like cart lines. An unknown offer
     comes back with offer_price None so the caller can name the problem."""
-    return _priced(db.query(_ITEM_LINES, {"buyer": buyer_id, "offers": [offer for offer, _ in items],
-                                          "quantities": [quantity for _, quantity in items]}))
+    return _priced(db.query(_PRICED_LINES, (buyer_id, [offer for offer, _ in items],
+                                            [quantity for _, quantity in items])))
+
+
+def locked_lines(buyer_id: int, items: list[tuple[int, int]] | None) -> list[dict]:
+    """Take the buyer's lock (lock_buyer), then read their cart's lines
+    (items None) or the items' (as lines_for_items), in one round trip:
+    the read's snapshot is taken once the lock is held."""
+    offers, quantities = (None, None) if items is None else ([o for o, _ in items], [q for _, q in items])
+    return _priced(db.query(f"{_LOCK_BUYER}; {_PRICED_LINES}",
+                            (BUYER_LOCK, buyer_id, buyer_id, offers, quantities)))
 
 
 def problem_for(line: dict, reason: str, message: str) -> dict:
@@ -198,10 +172,15 @@ def _check_quantity(quantity: int) -> None:
         raise CartError("bad_quantity", f"Enter a quantity from 1 to {MAX_LINE_QUANTITY:,}.")
 
 
-# "Add to cart" reads the units of the offer in the cart and the cart's lines at once.
-_CART_PLACE = (
-    """SELECT coalesce(max(quantity) FILTER (WHERE offer_id = %s::bigint), 0) AS in_cart, count(*) AS lines
-       FROM cart_items WHERE user_id = %s::bigint""")
+# "Add to cart" reads the units of the offer in the cart, the cart's lines
+# and the offer's line priced for the units it would then have, at once.
+_ADD_READ = (
+    """SELECT c.in_cart, c.lines, l.*
+        FROM (SELECT coalesce(max(quantity) FILTER (WHERE offer_id = %(offer)s::bigint), 0)::int AS in_cart,
+                     count(*) AS lines
+              FROM cart_items WHERE user_id = %(buyer)s::bigint) c
+        CROSS JOIN LATERAL priced_lines(%(buyer)s::bigint, ARRAY[%(offer)s::bigint],
+                                        ARRAY[c.in_cart + %(quantity)s::int]) l""")
 
 
 def _in_cart(user_id: int, offer_id: int) -> int:
@@ -216,7 +195,10 @@ def checked_line(user_id: int, offer_id: int, quantity: int, in_cart: int = 0) -
     already bought). Raises CartError with checkout's message when checkout
     would refuse it; `in_cart` (units already in the cart) is named in it.
     Every add and change of the cart goes through here."""
-    line = lines_for_items(user_id, [(offer_id, quantity)])[0]
+    return _checked(user_id, lines_for_items(user_id, [(offer_id, quantity)])[0], in_cart)
+
+
+def _checked(user_id: int, line: dict, in_cart: int) -> dict:
     problem = line_problem(line, user_id)
     if problem:
         held = f" (You already have {in_cart} in your cart.)" if in_cart else ""
@@ -257,23 +239,23 @@ def _hold(user_id: int, line: dict, units: int) -> None:
                                line["sale_limit"], timedelta(minutes=current_app.config["HOLD_MINUTES"])))
 
 
-def _upsert_line(user_id: int, offer_id: int, quantity: int, price: object) -> int | None:
-    # Two tabs may add at once: the upsert adds to whatever is there, and
-    # its WHERE keeps the line within the maximum.
-    return db.query_value(
-        """INSERT INTO cart_items (user_id, offer_id, quantity, price_seen) VALUES (%s, %s, %s, %s)
-           ON CONFLICT (user_id, offer_id) DO UPDATE
-               SET quantity = cart_items.quantity + EXCLUDED.quantity, price_seen = EXCLUDED.price_seen
-               WHERE cart_items.quantity + EXCLUDED.quantity <= %s
-           RETURNING quantity""", (user_id, offer_id, quantity, price, MAX_LINE_QUANTITY))
+_ADD_LINE = ("SELECT add_line(%s::bigint, %s::bigint, %s::bigint, %s::int, %s::numeric, %s::numeric, "
+                             "%s::int, %s::interval, %s::int)")
 
 
-def _add_held(user_id: int, line: dict, quantity: int) -> int | None:
-    lock_buyer(user_id)
-    now_in_cart = _upsert_line(user_id, line["offer_id"], quantity, line["unit_price"])
-    if now_in_cart is not None:
-        _hold(user_id, line, now_in_cart)
-    return now_in_cart
+def _add_line(user_id: int, line: dict, quantity: int) -> int | None:
+    """Add `quantity` units to the user's line of a checked offer (add_line
+    in migration 0092): the units in the line then, or None when the line
+    would pass MAX_LINE_QUANTITY. Two tabs may add at once: the line gets
+    both adds, within the maximum. The units of a live flash sale are held
+    too, under the buyer's lock, and committed in the same round trip (the
+    offer and sale rows it writes are the hot ones); db.Refused when they
+    cannot be held (nothing changed)."""
+    params = (user_id, line["offer_id"], line["sale_id"], quantity, line["unit_price"], line["offer_price"],
+              line["sale_limit"], timedelta(minutes=current_app.config["HOLD_MINUTES"]), MAX_LINE_QUANTITY)
+    if line["sale_id"] is None:
+        return db.atomic_value(_ADD_LINE, params)
+    return db.atomic_value(f"{_LOCK_BUYER}; {_ADD_LINE}", (BUYER_LOCK, user_id, *params))
 
 
 def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
@@ -286,22 +268,19 @@ def add_to_cart(user_id: int, offer_id: int, quantity: int) -> dict:
     product_id, product_name, quantity (now in the cart), held_until (None
     when not held)."""
     _check_quantity(quantity)
-    in_cart, lines = db.query_one(_CART_PLACE, (offer_id, user_id)).values()
-    wanted = in_cart + quantity
+    line = _priced(db.query(_ADD_READ, {"buyer": user_id, "offer": offer_id, "quantity": quantity}))[0]
+    in_cart, wanted = line["in_cart"], line["quantity"]
     if wanted > MAX_LINE_QUANTITY:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units; "
                                         f"you already have {in_cart}.")
-    line = checked_line(user_id, offer_id, wanted, in_cart)
-    if not in_cart and lines >= MAX_CART_LINES:
+    _checked(user_id, line, in_cart)
+    if not in_cart and line["lines"] >= MAX_CART_LINES:
         raise CartError("cart_full", f"Your cart holds at most {MAX_CART_LINES} different offers; "
                                      "check out or remove some first.")
-    if line["sale_id"] is None:
-        now_in_cart = _upsert_line(user_id, offer_id, quantity, line["unit_price"])
-    else:
-        try:
-            now_in_cart = db.run_transaction(_add_held, user_id, line, quantity)
-        except db.Refused as refused:
-            raise _hold_error(user_id, line, wanted, refused.reason, in_cart) from None
+    try:
+        now_in_cart = _add_line(user_id, line, quantity)
+    except db.Refused as refused:
+        raise _hold_error(user_id, line, wanted, refused.reason, in_cart) from None
     if now_in_cart is None:
         raise CartError("bad_quantity", f"One cart line holds at most {MAX_LINE_QUANTITY:,} units.")
     return {"product_id": line["product_id"], "product_name": line["product_name"], "quantity": now_in_cart}

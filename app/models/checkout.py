@@ -2,22 +2,30 @@
 all or nothing. The HTML checkout and the JSON API both call place_order.
 
 Order of work inside the transaction (why it cannot oversell, charge twice
-or deadlock, and why a flash sale's hot rows are locked only briefly):
+or deadlock, and why a flash sale's hot rows are locked only briefly), in
+three round trips:
 1. A per-buyer advisory lock (cart.lock_buyer) serialises one buyer's
    checkouts and holds, so a double submit waits for the first and then
    finds its purchase by the idempotency key (or an emptied cart), and the
-   buyer's per-customer counts cannot race.
-2. The lines (with the buyer's live holds), the address and the shipping
-   fees are read and checked without locks; a checkout that would fail
+   buyer's per-customer counts cannot race. It is sent with the BEGIN and
+   the read of the lines (cart.locked_lines), whose snapshot is taken once
+   the lock is held.
+2. The lines (with the buyer's live holds and the sellers' shipping
+   settings; priced_lines, migration 0091, keeps its plan) are checked
+   without row locks, after one more statement draws the ids of the
+   purchase and orders and reads the address; a checkout that would fail
    fails here, before it queues on any busy row: a sold-out sale answers
-   "sold out" from this read alone (fail fast). Ids for the purchase and
-   orders are drawn from their sequences.
+   "sold out" from this read alone (fail fast). A checkout that fails finds
+   the purchase its key already made, if any, and answers with it.
 3. Everything is written by one call of the SQL function
-   place_order_write (migration 0090), one round trip:
-   a. the buyer's rows first, which nobody else waits for: the purchase,
-      the cart emptied, the balance debited with its ledger row, the orders
-      holding the money (orders.held_amount and a 'hold' row of
-      order_money; no seller balance is touched) and the notices;
+   place_order_write (migrations 0090, 0092), committed in the same round
+   trip (db.commit_with):
+   a. the key first: one that already bought refuses ('replayed', and the
+      purchase is answered); then the buyer's rows, which nobody else
+      waits for: the purchase, the cart emptied, the balance debited with
+      its ledger row, the orders holding the money (orders.held_amount and
+      a 'hold' row of order_money; no seller balance is touched) and the
+      notices;
    b. then the hot rows, line by line in (product_id, offer_id) order.
       Units the buyer holds (sale_holds: "Add to cart" of a flash sale took
       them off the offer's stock and into the sale's count already) are
@@ -35,15 +43,20 @@ or deadlock, and why a flash sale's hot rows are locked only briefly):
       updates of other checkouts and let a seller's SELECT ... FOR UPDATE
       wedge itself between two locks of a checkout). Their trigger appends
       to sales_pending; products.units_sold and the seller summary are
-      summed from it later (fold_pending_sales), off the hot path.
+      summed from it later (fold_pending_sales), off the hot path. A unit
+      taken changes the product's offer statistics only when the offer
+      sells out (migration 0091), so the product row is not written.
    So a hot row is held from its UPDATE to the commit only while the rest
    of one server-side call runs: no round trip to Python in between.
-Holds (cart.add_to_cart) lock in the same order: the offer's row, then the
-sale's, then the buyer's hold row; a hold whose time is up is given back by
-whoever next locks the offer (or the periodic job), and every read of
-"units left" counts it as free already.
+Holds (cart.add_to_cart: one read, then add_line of migration 0092 sent
+with the buyer's lock and committed in the same round trip) lock in the
+same order: the buyer, the offer's row, then the sale's, then the buyer's
+hold row; a hold whose time is up is given back by whoever next locks the
+offer (or the periodic job), and every read of "units left" counts it as
+free already.
 Any deadlock or serialization failure that still happens is retried by
-db.run_transaction, and answered with db.Busy (a 503) after the last try.
+db.run_transaction (db.atomic_value for a hold), and answered with db.Busy
+(a 503) after the last try.
 """
 from decimal import Decimal
 
@@ -54,13 +67,14 @@ from . import address, cart, notification, order_notices, shipping
 
 MAX_KEY_LENGTH = 100
 
-# The statements of every checkout.
-_REPLAYED = ("""SELECT id, total, created_at FROM purchases
-                           WHERE buyer_id = %s AND idempotency_key = %s""")
-_NEW_IDS = ("""SELECT now() AS placed_at,
-                                 nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
-                                 ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
-                                       FROM generate_series(1, %s::int)) AS orders""")
+# The statements of every checkout: the lines (cart.locked_lines), then
+# the ids and address, then the write.
+_REPLAYED = """SELECT id, total, created_at FROM purchases WHERE buyer_id = %s AND idempotency_key = %s"""
+_NEW_IDS = (f"""SELECT now() AS placed_at, nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase,
+                       ARRAY(SELECT nextval(pg_get_serial_sequence('orders', 'id'))
+                             FROM generate_series(1, %(orders)s::int)) AS orders,
+                       a.recipient, a.address
+                FROM (VALUES (1)) one LEFT JOIN LATERAL ({address.SHIP_TO}) a ON true""")
 _WRITE = (
     """SELECT * FROM place_order_write(
            %s::bigint, %s::bigint, %s::text, %s::numeric, %s::boolean, %s::text,
@@ -127,29 +141,46 @@ def place_order(buyer_id: int, idempotency_key: str | None,
     try:
         return db.run_transaction(_place_order, buyer_id, idempotency_key, items, address_id, total_seen)
     except db.Refused as refused:
+        if refused.reason == "replayed":  # read after the rollback; it committed before
+            return _replayed(buyer_id, idempotency_key)
         raise CheckoutFailed([_write_problem(buyer_id, refused)]) from None
 
 
-def _ship_to(buyer_id: int, address_id: int | None) -> str:
+def _ship_to(row: dict, address_id: int | None) -> str:
     """The address label copied onto the orders, or CheckoutFailed."""
-    row = (address.default_address(buyer_id) if address_id is None
-           else address.address_of(buyer_id, address_id))
-    if row is None:
+    if row["address"] is None:
         raise CheckoutFailed([_order_problem(
             "no_address", "Add a shipping address first." if address_id is None
             else "Choose one of your addresses to ship to.")])
     return address.shipping_label(row)
 
 
+def _replayed(buyer_id: int, key: str | None) -> dict | None:
+    """The purchase this idempotency key already bought, or None."""
+    done = db.query_one(_REPLAYED, (buyer_id, key)) if key is not None else None
+    return {**done, "replayed": True} if done else None
+
+
 def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
                  address_id: int | None, total_seen: Decimal | None) -> dict:
-    cart.lock_buyer(buyer_id)
-    if key is not None:
-        done = db.query_one(_REPLAYED, (buyer_id, key))
+    try:
+        return _place(buyer_id, key, items, address_id, total_seen)
+    except CheckoutFailed:
+        # A second submit of a placed order finds the cart emptied or the
+        # units bought: it answers with the purchase (the buyer's lock is
+        # held, so the first one has committed by now).
+        done = _replayed(buyer_id, key)
         if done:
-            return {**done, "replayed": True}
-    lines = cart.cart_lines(buyer_id) if items is None else cart.lines_for_items(buyer_id, items)
-    ship_to = _ship_to(buyer_id, address_id)
+            return done
+        raise
+
+
+def _place(buyer_id: int, key: str | None, items: list[tuple[int, int]] | None,
+           address_id: int | None, total_seen: Decimal | None) -> dict:
+    lines = cart.locked_lines(buyer_id, items)
+    ids = db.query_one(_NEW_IDS, {"orders": len({line["seller_id"] for line in lines}),
+                                  "user": buyer_id, "address": address_id})
+    ship_to = _ship_to(ids, address_id)
     sellers = _check_lines(buyer_id, lines)
     total = sum(group["total"] for group in sellers)
     if total_seen is not None and total != total_seen:
@@ -157,7 +188,6 @@ def _place_order(buyer_id: int, key: str | None, items: list[tuple[int, int]] | 
             "total_changed", f"The total changed from {format_money(total_seen)} to {format_money(total)} "
                              "since you reviewed your order (a shipping fee or a price changed). Check the "
                              "order below and place it again.")])
-    ids = db.query_one(_NEW_IDS, (len(sellers),))
     orders = [{"id": order_id, "purchase_id": ids["purchase"], "seller_id": group["seller_id"],
                "buyer_id": buyer_id, "subtotal": group["subtotal"], "shipping_fee": group["shipping_fee"],
                "ship_to": ship_to} for order_id, group in zip(ids["orders"], sellers, strict=True)]

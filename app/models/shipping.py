@@ -34,12 +34,11 @@ def fee_for(settings: dict, subtotal: Decimal) -> Decimal:
 
 def with_fees(groups: list[dict]) -> list[dict]:
     """Add shipping_fee, free_from and total (subtotal + fee) to each
-    seller's group of cart lines, reading every seller's settings at once."""
-    rows = db.query("SELECT seller_id, fee, free_from FROM seller_shipping WHERE seller_id = ANY(%s)",
-                    ([group["seller_id"] for group in groups],))
-    settings = {row["seller_id"]: row for row in rows}
+    seller's group of priced lines (cart.group_by_seller), from the
+    seller's settings read with the lines (ship_fee, ship_free_from)."""
     for group in groups:
-        seller = settings.get(group["seller_id"], {"fee": Decimal("0.00"), "free_from": None})
+        first = group["lines"][0]
+        seller = {"fee": first["ship_fee"], "free_from": first["ship_free_from"]}
         group["shipping_fee"] = fee_for(seller, group["subtotal"])
         group["free_from"] = seller["free_from"]
         group["total"] = group["subtotal"] + group["shipping_fee"]

@@ -8,7 +8,6 @@ import psycopg2
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
-from .notification import UNREAD_CAP
 
 
 @cache
@@ -67,19 +66,11 @@ class EmailTaken(Exception):
 USER_COLUMNS = ("id", "email", "first_name", "last_name", "address", "balance", "created_at", "time_zone",
                 "is_operator", "suspended_at", "suspension_reason")
 _USER_COLUMNS = ", ".join(USER_COLUMNS)
-# What every page's header shows of the logged-in user besides the columns:
-# units in the cart and unread notices (capped), for users `u`; and whether
-# they ever bought (the home page's recommendations need a purchase) or
-# sold (app/cache.py's shared shopper pages hold nobody's own rows). Read
-# in the one query that loads the session user (user_session.user_for_session).
-HEADER_COUNTS = f"""(SELECT coalesce(sum(c.quantity), 0) FROM cart_items c WHERE c.user_id = u.id)
-                       AS cart_units,
-                   (SELECT count(*) FROM (SELECT 1 FROM notifications n
-                                          WHERE n.user_id = u.id AND n.read_at IS NULL
-                                          LIMIT {UNREAD_CAP + 1}) unread) AS unread_notices,
-                   EXISTS (SELECT 1 FROM orders o WHERE o.buyer_id = u.id) AS has_orders,
-                   (EXISTS (SELECT 1 FROM offers f WHERE f.seller_id = u.id)
-                    OR EXISTS (SELECT 1 FROM products p WHERE p.creator_id = u.id)) AS sells"""
+# What every page's header shows of the logged-in user besides the columns
+# (cart units, unread notices), whether they ever bought (the home page's
+# recommendations) and whether they sell (app/cache.py's shared shopper
+# pages) is read with the session user: session_account in migration 0091
+# (user_session.user_for_session).
 
 
 def get_user(user_id: int) -> User | None:

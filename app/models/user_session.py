@@ -6,7 +6,8 @@ import secrets
 
 from .. import db
 from . import api_token
-from .user import HEADER_COUNTS, USER_COLUMNS, User
+from .notification import UNREAD_CAP
+from .user import USER_COLUMNS, User
 
 
 def _digest(token: str) -> bytes:
@@ -26,15 +27,18 @@ def start_session(user_id: int, ttl_seconds: int) -> str:
     return token
 
 
+# session_account (migration 0091) is a function so that its plan is kept.
+_SESSION_USER = (f"""SELECT {", ".join(f"(s.account).{column}" for column in USER_COLUMNS)},
+                            s.cart_units, s.unread_notices, s.has_orders, s.sells
+                     FROM session_account(%s, %s) s""")
+
+
 def user_for_session(token: str) -> User | None:
     """The user of a live session, or None when the session is unknown
     (logged out, ended everywhere, password changed) or expired, with what
     every page's header shows (cart units, unread notices). One query by
     primary keys: this runs on every request with a session."""
-    row = db.query_one(
-        f"""SELECT {", ".join("u." + column for column in USER_COLUMNS)}, {HEADER_COUNTS}
-            FROM user_sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = %s AND s.expires_at > now()""", (_digest(token),))
+    row = db.query_one(_SESSION_USER, (_digest(token), UNREAD_CAP))
     return User(**row, session_token=token) if row else None
 
 

@@ -63,26 +63,34 @@ def _new_address(form: CheckoutForm) -> int | None:
     return addresses.add_address(current_user.id, form.recipient.data, form.address.data)
 
 
+def _no_address(form: CheckoutForm):
+    problem = {"offer_id": None, "product_name": None, "reason": "no_address",
+               "message": "Add the address to ship to."}
+    return _review_page([problem], 400, form)
+
+
 @bp.route("", methods=["POST"])
 def place_order():
     form = CheckoutForm()
-    book = addresses.addresses_of(current_user.id)
-    _address_choices(form, book)
     if not form.validate_on_submit():
         problem = {"offer_id": None, "product_name": None, "reason": "bad_form",
                    "message": "The order form was incomplete. Review your order and place it again."}
         return _review_page([problem], 400, form)
     address_id = form.chosen_address
-    if not book:
+    # Only a buyer without addresses is shown the fields to type one (the
+    # others choose one, or get their default), so the book is read only
+    # when they come back filled in.
+    if (form.recipient.data or form.address.data) and not addresses.addresses_of(current_user.id):
         address_id = _new_address(form)
         if address_id is None:
-            problem = {"offer_id": None, "product_name": None, "reason": "no_address",
-                       "message": "Add the address to ship to."}
-            return _review_page([problem], 400, form)
+            return _no_address(form)
     try:
         purchase = checkout.place_order(current_user.id, form.idempotency_key.data, address_id=address_id,
                                         total_seen=form.total_shown)
     except checkout.CheckoutFailed as exc:
+        if address_id is None and exc.problems[0]["reason"] == "no_address":
+            _new_address(form)  # nothing typed: names the fields to fill in
+            return _no_address(form)
         count_checkout(exc.problems)
         return _review_page(exc.problems, 409, form)
     count_checkout(replayed=purchase["replayed"])
