@@ -45,7 +45,7 @@ three round trips:
       to sales_pending; products.units_sold and the seller summary are
       summed from it later (fold_pending_sales), off the hot path. A unit
       taken changes the product's offer statistics only when the offer
-      sells out (migration 0091), so the product row is not written.
+      sells out (migrations 0091, 0121), so the product row is not written.
    So a hot row is held from its UPDATE to the commit only while the rest
    of one server-side call runs: no round trip to Python in between.
 Holds (cart.add_to_cart: one read, then add_line of migration 0092 sent
