@@ -186,9 +186,7 @@ def shared_fragment(*key, caller):
         own_token = g.get("csrf_token")
         if not own_token or own_token not in html:  # a form made its own token: not shareable
             _set(cache_key, html)
-    if not nested and _CSRF_SLOT in html:
-        html = html.replace(_CSRF_SLOT, generate_csrf())
-    return Markup(html)
+    return Markup(html if nested else _with_token(html))
 
 
 # --- guests' pages ------------------------------------------------------------
@@ -304,14 +302,46 @@ def user_menu():
     shared shopper page is rendered."""
     if "shopper_page_key" in g:
         return Markup(_MENU_SLOT)
-    return Markup(render_template("_user_menu.html"))
+    return Markup(_with_token(_menu_html()))
+
+
+# _user_menu.html rendered, with a slot for the CSRF token, per combination
+# of what it shows of the viewer (_menu_key): a logged-in page renders no
+# template for its header while those stay the same. Bounded per process.
+_menus: dict = {}
+MENUS_KEPT = 4096
+
+
+def _menu_key(user) -> tuple:
+    """Everything _user_menu.html shows (a value it starts to show joins
+    this key), and the URL prefix its links have."""
+    return request.script_root, user.id, user.first_name, user.balance, user.unread_notices, user.cart_units
+
+
+def _menu_html() -> str:
+    key = _menu_key(current_user._get_current_object())
+    html = _menus.get(key)
+    if html is None:
+        nested = g.get("rendering_shared_fragment", False)
+        g.rendering_shared_fragment = True  # the token stays a slot
+        try:
+            html = render_template("_user_menu.html")
+        finally:
+            g.rendering_shared_fragment = nested
+        if len(_menus) >= MENUS_KEPT:
+            _menus.pop(next(iter(_menus), None), None)  # the oldest
+        _menus[key] = html
+    return html
+
+
+def _with_token(html: str) -> str:
+    return html.replace(_CSRF_SLOT, generate_csrf()) if _CSRF_SLOT in html else html
 
 
 def _personal(html: str) -> str:
     """A shared shopper page made the viewer's: their header, their token."""
     g.pop("shopper_page_key", None)  # user_menu() renders for real from here on
-    html = html.replace(_MENU_SLOT, render_template("_user_menu.html"), 1)
-    return html.replace(_CSRF_SLOT, generate_csrf()) if _CSRF_SLOT in html else html
+    return _with_token(html.replace(_MENU_SLOT, _menu_html(), 1))
 
 
 def _serve_shopper_page():

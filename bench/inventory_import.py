@@ -155,8 +155,12 @@ def raw_copy(content: bytes) -> float:
                            active text, low_stock_threshold text, sale text)""")
         cur.execute("TRUNCATE raw_inventory")
         started = time.perf_counter()
-        cur.copy_expert("COPY raw_inventory FROM STDIN WITH (FORMAT csv, HEADER true)", io.BytesIO(content))
+        _copy_raw(cur, content)
         return time.perf_counter() - started
+
+
+def _copy_raw(cur, content: bytes) -> None:
+    cur.copy_expert("COPY raw_inventory FROM STDIN WITH (FORMAT csv, HEADER true)", io.BytesIO(content))
 
 
 def bare_update(content: bytes, triggers: bool) -> float:
@@ -173,7 +177,7 @@ def bare_update(content: bytes, triggers: bool) -> float:
                 cur.execute("SET LOCAL session_replication_role = replica")
             cur.execute("TRUNCATE raw_inventory")
             started = time.perf_counter()
-            cur.copy_expert("COPY raw_inventory FROM STDIN WITH (FORMAT csv, HEADER true)", io.BytesIO(content))
+            _copy_raw(cur, content)
             cur.execute("""UPDATE offers o SET price = r.price, quantity = r.quantity
                              FROM raw_inventory r WHERE o.id = r.offer_id""")
             return time.perf_counter() - started

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg2
@@ -316,9 +317,13 @@ def _sale(database, offer) -> int:
         conn.close()
 
 
+def _blanked(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
+
+
 def _main_part(html: str) -> str:
     """What a page shows below its header, with CSRF tokens blanked."""
-    return re.sub(r'name="csrf_token" value="[^"]+"', "", html.split("</header>", 1)[1])
+    return _blanked(html.split("</header>", 1)[1])
 
 
 def test_plain_shoppers_share_one_page_each_with_their_own_header(database, teapot, make_user, monkeypatch):
@@ -412,3 +417,31 @@ def test_a_web_worker_imports_no_drawing_or_job_queue_libraries(database):
     loaded = subprocess.run([sys.executable, "-c", script, database], capture_output=True, text=True,
                             check=True, cwd=Path(__file__).resolve().parent.parent).stdout.strip()
     assert loaded == ""
+
+
+def test_the_header_follows_its_viewer_at_once(cached_app, database, teapot, make_user):
+    """The logged-in header is rendered once per set of values it shows
+    (app/cache.py, _menu_key): a change of any of them shows on the next
+    page, and its log-out form carries this session's own token."""
+    from app.models import ledger
+
+    user = make_user(first_name="Ada")
+    client = cached_app.test_client()
+    login(client, user)
+
+    def header():
+        return client.get("/cart").get_data(as_text=True).split("</header>", 1)[0]
+
+    first = header()
+    assert "Ada" in first and "Cart (" not in first and "souk-" not in first
+    assert _blanked(header()) == _blanked(first)  # the same values: the same header
+    _sql(database, "INSERT INTO cart_items (user_id, offer_id, quantity, price_seen) VALUES (%s, %s, 2, 10)",
+         (user.id, teapot["offer_id"]))
+    assert "Cart (2)" in header()
+    _sql(database, "UPDATE users SET first_name = 'Adele' WHERE id = %s", (user.id,))
+    with cached_app.app_context():
+        ledger.top_up(user.id, Decimal("7.50"))
+    last = header()
+    assert "Adele" in last and "7.50" in last and "Cart (2)" in last and "souk-" not in last
+    assert client.post("/auth/logout", csrf=False, data={"csrf_token": _token(last)}).status_code == 302
+    assert client.get("/cart").status_code == 302  # logged out: to the log-in page
