@@ -1,6 +1,8 @@
 """Sessions end on the server: a cookie copied before logging out opens
 nothing afterwards; "log out everywhere" and a password change end the
 other sessions, remember-me cookies and API tokens."""
+import time
+
 import psycopg2
 
 from tests.support import PASSWORD, log_in
@@ -108,4 +110,23 @@ def test_a_forged_or_garbled_session_id_is_just_logged_out(app, client, make_use
     with client.session_transaction() as session:
         session["_user_id"] = "1:0"  # the old "id:epoch" form, or any guess
     response = client.get("/account/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_verified_session_cookie_is_kept_but_never_past_its_lifetime(app, client, make_user, monkeypatch):
+    """The app verifies a session cookie once per process while it comes
+    back unchanged (app/assets.py): a changed signature is still refused,
+    and the kept cookie stops working when its lifetime is over."""
+    log_in(client, make_user())
+    cookie = client.get_cookie("session").value
+    only_session = app.test_client()
+    only_session.set_cookie("session", cookie)
+    for _ in range(2):  # verified, then kept
+        assert only_session.get("/account/").status_code == 200
+    forged = app.test_client()
+    forged.set_cookie("session", cookie[:-4] + ("AAAA" if not cookie.endswith("AAAA") else "BBBB"))
+    assert forged.get("/account/").status_code == 302
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = only_session.get("/account/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
