@@ -307,8 +307,8 @@ def user_menu():
 
 # _user_menu.html rendered, with a slot for the CSRF token, per combination
 # of what it shows of the viewer (_menu_key): a logged-in page renders no
-# template for its header while those stay the same. Bounded per process.
-_menus: dict = {}
+# template for its header while those stay the same. Kept per app (its
+# settings: the currency) in each process, bounded.
 MENUS_KEPT = 4096
 
 
@@ -319,8 +319,9 @@ def _menu_key(user) -> tuple:
 
 
 def _menu_html() -> str:
+    menus = current_app.extensions.setdefault("souk_menus", {})
     key = _menu_key(current_user._get_current_object())
-    html = _menus.get(key)
+    html = menus.get(key)
     if html is None:
         nested = g.get("rendering_shared_fragment", False)
         g.rendering_shared_fragment = True  # the token stays a slot
@@ -328,9 +329,9 @@ def _menu_html() -> str:
             html = render_template("_user_menu.html")
         finally:
             g.rendering_shared_fragment = nested
-        if len(_menus) >= MENUS_KEPT:
-            _menus.pop(next(iter(_menus), None), None)  # the oldest
-        _menus[key] = html
+        if len(menus) >= MENUS_KEPT:
+            menus.pop(next(iter(menus), None), None)  # the oldest
+        menus[key] = html
     return html
 
 
